@@ -45,14 +45,11 @@ def _register() -> None:
     # Imported here so `antidistill --help` stays fast and each stage's
     # commands live next to the code they drive.
     from antidistill.events import commands as events_commands
+    from antidistill.respond import commands as scan_commands
     from antidistill.sim import commands as sim_commands
 
     events_commands.register(app)
     sim_commands.register(app)
-    try:
-        from antidistill.respond import commands as scan_commands
-    except ImportError:  # detection not built yet
-        return
     scan_commands.register(app)
 
 

@@ -1,0 +1,137 @@
+"""The common detector interface, the registry and campaign roll-up."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from antidistill.policy import Policy, PolicyError, logistic
+
+
+@dataclass
+class Signal:
+    """One measured reason: a name, its value, and example request ids."""
+
+    name: str
+    value: float | int | str
+    evidence: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        value = self.value
+        if isinstance(value, float | np.floating):
+            value = round(float(value), 4)
+        elif isinstance(value, np.integer):
+            value = int(value)
+        return {"name": self.name, "value": value, "evidence": list(self.evidence)}
+
+
+@dataclass
+class Scored:
+    """A detector's answer for one subject."""
+
+    strength: float
+    signals: list[Signal]
+
+
+class Detector:
+    """Base class. Subclasses set ``name`` and ``tactic`` and override the verbs."""
+
+    name: ClassVar[str]
+    #: The tactic this detector reports, or None for supporting evidence.
+    tactic: ClassVar[str | None] = None
+
+    def __init__(self, **params: Any) -> None:
+        # Concrete detectors declare their parameters as keyword arguments,
+        # so a misspelt policy key fails loudly (see build_detectors).
+        self.params = params
+
+    def fit(self, features: Any) -> Detector:
+        return self
+
+    def measure(self, features: Any) -> pd.DataFrame:
+        """Additive per-account measurements (index: account_id). Default: none."""
+        return pd.DataFrame(index=features.accounts["account_id"])
+
+    def score(self, m: pd.DataFrame, features: Any) -> dict[str, Scored]:
+        raise NotImplementedError
+
+    # helpers shared by detectors
+    @staticmethod
+    def curve(value: float, midpoint: float, scale: float) -> float:
+        return logistic(float(value), midpoint, scale)
+
+    @staticmethod
+    def examples(features: Any, subject: str, reason: str, members: list[str] | None = None) -> list[str]:
+        ev = features.evidence_index.get(reason, {})
+        ids: list[str] = []
+        for acct in members or [subject]:
+            ids.extend(ev.get(acct, ()))
+            if len(ids) >= 3:
+                break
+        return ids[:3]
+
+
+_REGISTRY: dict[str, type[Detector]] = {}
+
+
+def register(cls: type[Detector]) -> type[Detector]:
+    """Class decorator: make a detector available to policies by its ``name``."""
+    if cls.name in _REGISTRY and _REGISTRY[cls.name] is not cls:
+        raise ValueError(f"two detectors are named {cls.name!r}")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def registry() -> dict[str, type[Detector]]:
+    import antidistill.detect as pkg
+
+    for mod in pkgutil.iter_modules(pkg.__path__):
+        if mod.name != "base":
+            importlib.import_module(f"antidistill.detect.{mod.name}")
+    return dict(_REGISTRY)
+
+
+def build_detectors(policy: Policy) -> list[Detector]:
+    """Instantiate every detector the policy enables, with its parameters."""
+    known = registry()
+    detectors = []
+    for name in policy.detectors:
+        if name not in known:
+            raise PolicyError(f"{policy.source}: detectors.{name}: no detector of that name (known: {', '.join(sorted(known))})")
+        if not policy.enabled(name):
+            continue
+        cls = known[name]
+        params = policy.detector_params(name)
+        accepted = set(inspect.signature(cls.__init__).parameters) - {"self"}
+        unknown = set(params) - accepted
+        if unknown:
+            raise PolicyError(f"{policy.source}: detectors.{name}: unknown parameter(s) {', '.join(sorted(unknown))}")
+        detectors.append(cls(**params))
+    return detectors
+
+
+def rollup(measurements: pd.DataFrame, groups: dict[str, list[str]]) -> pd.DataFrame:
+    """Combine per-account measurements into per-group ones.
+
+    Counts add up; columns named ``dom_*`` or ``max_*`` are flags or peaks and
+    take the maximum; ``first_*`` the minimum and ``last_*`` the maximum.
+    """
+    rows = {}
+    for gid, members in groups.items():
+        part = measurements.loc[[m for m in members if m in measurements.index]]
+        row = {}
+        for col in part.columns:
+            if col.startswith(("dom_", "max_", "last_")):
+                row[col] = part[col].max()
+            elif col.startswith("first_"):
+                row[col] = part[col].min()
+            else:
+                row[col] = part[col].sum()
+        rows[gid] = row
+    return pd.DataFrame.from_dict(rows, orient="index", columns=measurements.columns)

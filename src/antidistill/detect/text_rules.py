@@ -1,0 +1,120 @@
+"""Detectors driven by the policy's text rules: reasoning, grading, prompt leaks."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from antidistill.detect.base import Detector, Scored, Signal, register
+
+
+def _domain_cols(columns: pd.Index, suffix: str = "") -> list[str]:
+    return [c for c in columns if c.startswith("dom_") and c.endswith(suffix) and (suffix or not c.endswith("_reasoning"))]
+
+
+@register
+class ReasoningHarvest(Detector):
+    """Requests that elicit full reasoning, at volume, across many domains.
+
+    An evaluation harness running one benchmark matches the rule too, but
+    stays in one or two domains; a harvest for distillation roams, because a
+    student model needs reasoning on everything.
+    """
+
+    name = "reasoning-harvest"
+    tactic = "reasoning-harvest"
+    rule = "reasoning-elicitation"
+
+    def __init__(self, volume_midpoint=40, volume_scale=12, share_midpoint=0.35, share_scale=0.08,
+                 breadth_midpoint=3.5, breadth_scale=0.6, min_active_hours=3):
+        super().__init__(**{k: v for k, v in locals().items() if k not in ("self", "__class__")})
+
+    def measure(self, features):
+        a = features.accounts.set_index("account_id")
+        cols = _domain_cols(a.columns, "_reasoning")
+        m = a[["n_chat", f"n_rule_{self.rule.replace('-', '_')}", "active_hours", *cols]].copy()
+        m.columns = ["n_chat", "n_reasoning", "active_hours", *cols]
+        return m
+
+    def score(self, m, features):
+        p = self.params
+        dom = _domain_cols(m.columns, "_reasoning")
+        out = {}
+        for subject, row in m.iterrows():
+            n = row["n_reasoning"]
+            if n <= 0:
+                continue
+            share = n / max(row["n_chat"], 1)
+            breadth = int(sum(row[c] > 0 for c in dom))
+            s = (self.curve(n, p["volume_midpoint"], p["volume_scale"])
+                 * self.curve(share, p["share_midpoint"], p["share_scale"])
+                 * self.curve(breadth, p["breadth_midpoint"], p["breadth_scale"]))
+            if row["active_hours"] < p["min_active_hours"]:
+                s *= 0.5  # one short burst reads like a benchmark run
+            ev = self.examples(features, subject, self.rule, features.members(subject))
+            out[subject] = Scored(s, [
+                Signal("reasoning_requests", int(n), ev),
+                Signal("reasoning_share", share),
+                Signal("reasoning_domains", breadth),
+            ])
+        return out
+
+
+@register
+class PreferenceHarvest(Detector):
+    """Grading, ranking and comparison prompts at volume (reward-model data)."""
+
+    name = "preference-harvest"
+    tactic = "preference-harvest"
+    rule = "preference-grading"
+
+    def __init__(self, volume_midpoint=25, volume_scale=8, share_midpoint=0.4, share_scale=0.1):
+        super().__init__(**{k: v for k, v in locals().items() if k not in ("self", "__class__")})
+
+    def measure(self, features):
+        a = features.accounts.set_index("account_id")
+        return pd.DataFrame({"n_chat": a["n_chat"], "n_grading": a["n_rule_preference_grading"]})
+
+    def score(self, m, features):
+        p = self.params
+        out = {}
+        for subject, row in m.iterrows():
+            n = row["n_grading"]
+            if n <= 0:
+                continue
+            share = n / max(row["n_chat"], 1)
+            s = self.curve(n, p["volume_midpoint"], p["volume_scale"]) * self.curve(share, p["share_midpoint"], p["share_scale"])
+            ev = self.examples(features, subject, self.rule, features.members(subject))
+            out[subject] = Scored(s, [Signal("grading_requests", int(n), ev), Signal("grading_share", share)])
+        return out
+
+
+@register
+class PromptExtraction(Detector):
+    """Repeated attempts to make the model reveal its system prompt.
+
+    One curious user trying once is not theft; the strength rises with the
+    number of attempts.
+    """
+
+    name = "prompt-extraction"
+    tactic = "prompt-extraction"
+    rule = "prompt-extraction"
+
+    def __init__(self, count_midpoint=3.5, count_scale=0.8):
+        super().__init__(**{k: v for k, v in locals().items() if k not in ("self", "__class__")})
+
+    def measure(self, features):
+        a = features.accounts.set_index("account_id")
+        return pd.DataFrame({"n_prompt_extraction": a["n_rule_prompt_extraction"]})
+
+    def score(self, m, features):
+        p = self.params
+        out = {}
+        for subject, row in m.iterrows():
+            n = row["n_prompt_extraction"]
+            if n <= 0:
+                continue
+            s = self.curve(n, p["count_midpoint"], p["count_scale"])
+            ev = self.examples(features, subject, self.rule, features.members(subject))
+            out[subject] = Scored(s, [Signal("prompt_extraction_attempts", int(n), ev)])
+        return out

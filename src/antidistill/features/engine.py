@@ -1,0 +1,127 @@
+"""Execution engines: where the events table lives and queries run.
+
+DuckDB is the embedded default. Spark (local mode, or a cluster through
+``SPARK_MASTER``) is for logs that outgrow one machine. Both receive the same
+normalised Arrow batches from :mod:`antidistill.events` and expose an Ibis
+table called ``events``; nothing downstream knows which engine it runs on.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import ibis
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from antidistill.events.schema import ACCOUNT_SCHEMA, EVENT_SCHEMA
+
+ENGINES = ("duckdb", "spark")
+
+
+@dataclass
+class Engine:
+    """An Ibis backend with ``events`` (and ``accounts``) tables loaded."""
+
+    name: str
+    backend: Any
+    events: ibis.Table
+    accounts: ibis.Table
+    _cleanup: list[Any] = field(default_factory=list)
+
+    def close(self) -> None:
+        for fn in reversed(self._cleanup):
+            fn()
+        self._cleanup.clear()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _duckdb_engine(batches: Iterable[pa.RecordBatch], accounts: pa.Table, db_path: Path | None) -> Engine:
+    con = duckdb.connect(str(db_path) if db_path else ":memory:")
+    con.execute(f"SET threads TO {os.cpu_count() or 2}")
+    # An empty Arrow table of the schema gives DuckDB the column types.
+    empty = EVENT_SCHEMA.empty_table()  # noqa: F841  (referenced by name in SQL)
+    con.execute("CREATE OR REPLACE TABLE events AS SELECT * FROM empty")
+    for batch in batches:
+        con.execute("INSERT INTO events SELECT * FROM batch")
+    con.execute("CREATE OR REPLACE TABLE accounts AS SELECT * FROM accounts")
+    backend = ibis.duckdb.from_connection(con)
+    return Engine("duckdb", backend, backend.table("events"), backend.table("accounts"), [con.close])
+
+
+def spark_session():  # pragma: no cover - exercised by the spark tests
+    from pyspark.sql import SparkSession
+
+    master = os.environ.get("SPARK_MASTER", "local[2]")
+    spark = (
+        SparkSession.builder.master(master)
+        .appName("antidistill")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.driver.memory", os.environ.get("ANTIDISTILL_SPARK_MEMORY", "2g"))
+        .getOrCreate()
+    )
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def _spark_engine(batches: Iterable[pa.RecordBatch], accounts: pa.Table, workdir: Path | None) -> Engine:
+    # Spark reads Parquet staged from the same normalised batches, so both
+    # engines see byte-identical input.
+    staging = Path(tempfile.mkdtemp(prefix="antidistill-spark-", dir=workdir))
+    events_dir = staging / "events"
+    events_dir.mkdir()
+    writer = None
+    part = 0
+    rows = 0
+    for batch in batches:
+        if writer is None or rows >= 2_000_000:
+            if writer is not None:
+                writer.close()
+            writer = pq.ParquetWriter(events_dir / f"part-{part:05d}.parquet", EVENT_SCHEMA)
+            part += 1
+            rows = 0
+        writer.write_batch(batch)
+        rows += batch.num_rows
+    if writer is None:
+        pq.write_table(EVENT_SCHEMA.empty_table(), events_dir / "part-00000.parquet")
+    else:
+        writer.close()
+    pq.write_table(accounts, staging / "accounts.parquet")
+    spark = spark_session()
+    backend = ibis.pyspark.connect(spark)
+    events = backend.read_parquet(str(events_dir), table_name="events")
+    accts = backend.read_parquet(str(staging / "accounts.parquet"), table_name="accounts")
+    return Engine("spark", backend, events, accts, [lambda: shutil.rmtree(staging, ignore_errors=True)])
+
+
+def open_engine(
+    name: str,
+    batches: Iterable[pa.RecordBatch],
+    accounts: pa.Table | None = None,
+    *,
+    db_path: Path | None = None,
+    workdir: Path | None = None,
+) -> Engine:
+    """Load normalised event batches into engine ``name`` and return it."""
+    if accounts is None:
+        accounts = ACCOUNT_SCHEMA.empty_table()
+    if name == "duckdb":
+        return _duckdb_engine(batches, accounts, db_path)
+    if name == "spark":
+        return _spark_engine(batches, accounts, workdir)
+    raise ValueError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")

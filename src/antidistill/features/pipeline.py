@@ -1,0 +1,258 @@
+"""The feature pipeline: events -> small per-account tables.
+
+Written once as Ibis expressions; every query here must mean the same on
+DuckDB and on Spark. Only the reduced results (one row per account, bounded
+samples) are pulled into Python, never the events themselves.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import ibis
+import pandas as pd
+from ibis import _
+
+from antidistill.policy import Policy
+
+CHAT_ENDPOINTS = ("/v1/chat/completions", "/v1/completions")
+PREDICT_ENDPOINT = "/v1/predict"
+#: Examples of request ids kept per account and reason.
+EVIDENCE_PER_REASON = 3
+#: Seconds in one activity bucket (for synchronised-activity linkage).
+ACTIVITY_BUCKET_S = 600
+
+
+@dataclass
+class FeatureSet:
+    """The reduced tables detectors and linkage read (pandas, one engine-free copy)."""
+
+    accounts: pd.DataFrame  # one row per account: aggregates and rule counts
+    samples: pd.DataFrame  # account_id, request_id, prompt, system_prompt (bounded per account)
+    infra: pd.DataFrame  # account_id, kind, value: infrastructure each account used
+    activity: pd.DataFrame  # account_id, bucket, n: requests per time bucket
+    evidence: pd.DataFrame  # account_id, reason, request_id, ts: examples per reason
+    predict: pd.DataFrame  # account_id, end_user, request_id, ts, request_json, response_json
+    profile: pd.DataFrame  # account metadata from accounts.jsonl (may be empty)
+    end_users: pd.DataFrame  # (account_id, end_user) aggregates for platform accounts
+    domains: list[str]
+    rules: list[str]
+    #: subject -> member accounts, for subjects that are groups (campaigns)
+    groups: dict[str, list[str]] = field(default_factory=dict)
+    #: reason -> account -> example request ids (built from ``evidence``)
+    evidence_index: dict[str, dict[str, list[str]]] = field(default_factory=dict)
+    #: prompt templates, filled in by the capability-sweep detector's fit
+    templates: Any = None
+
+    def __post_init__(self) -> None:
+        index: dict[str, dict[str, list[str]]] = {}
+        for acct, reason, rid in zip(self.evidence["account_id"], self.evidence["reason"], self.evidence["request_id"], strict=True):
+            index.setdefault(reason, {}).setdefault(acct, []).append(rid)
+        self.evidence_index = index
+
+    def members(self, subject: str) -> list[str]:
+        return self.groups.get(subject, [subject])
+
+
+def _domain_regex(words: list[str]) -> str:
+    parts = []
+    for w in words:
+        w = w.lower()
+        esc = re.escape(w).replace("\\ ", " ")
+        # \b is ASCII-only in RE2, so it guards only ASCII keywords ("law" must
+        # not match "lawn"); CJK and accented words match as substrings.
+        parts.append(f"\\b{esc}\\b" if w.isascii() else esc)
+    return "|".join(parts)
+
+
+def _text(t: ibis.Table, field: str) -> ibis.Value:
+    prompt = t.prompt.fill_null("")
+    system = t.system_prompt.fill_null("")
+    if field == "prompt":
+        return prompt.lower()
+    if field == "system_prompt":
+        return system.lower()
+    if field == "response_text":
+        return t.response_text.fill_null("").lower()
+    return (prompt + " \n " + system).lower()
+
+
+def annotate(events: ibis.Table, policy: Policy) -> ibis.Table:
+    """Per-event flags: rule matches, domains, request shape."""
+    t = events
+    text = _text(t, "prompt_and_system")
+    is_chat = t.endpoint.isin(CHAT_ENDPOINTS)
+    flags = {
+        "is_chat": is_chat.cast("int64"),
+        "is_predict": (t.endpoint == PREDICT_ENDPOINT).cast("int64"),
+        "is_error": (t.status >= 400).cast("int64"),
+        "has_logprobs": t.logprobs.fill_null(False).cast("int64"),
+        "tiny_output": (t.max_tokens.fill_null(1_000_000) <= 5).cast("int64"),
+        "n_bias": t.logit_bias_tokens.length().fill_null(0),
+        "has_tools": (t.n_tools.fill_null(0) > 0).cast("int64"),
+        "multi_turn": (t.n_user_turns.fill_null(1) > 1).cast("int64"),
+        "prompt_chars": t.prompt.length().fill_null(0),
+        "hour": t.ts.truncate("h"),
+        "bucket": (t.ts.epoch_seconds() // ACTIVITY_BUCKET_S).cast("int64"),
+        "toolset": ibis.ifelse(
+            t.n_tools.fill_null(0) > 0, t.tool_names.sort().join(","), ibis.null("string")
+        ),
+    }
+    t = t.mutate(**flags)
+    rule_cols = {}
+    for name, rule in policy.rules.items():
+        rule_cols[f"rule_{_ident(name)}"] = _text(t, rule.field).re_search(rule.regex()).cast("int64")
+    t = t.mutate(**rule_cols)
+    dom_cols = {
+        f"dom_{_ident(name)}": text.re_search(_domain_regex(words)).cast("int64")
+        for name, words in policy.domains.items()
+    }
+    return t.mutate(**dom_cols)
+
+
+def _ident(name: str) -> str:
+    return re.sub(r"[^0-9a-zA-Z]+", "_", name).strip("_")
+
+
+def account_aggregates(t: ibis.Table, policy: Policy) -> ibis.Table:
+    w = ibis.window(group_by=t.account_id, order_by=[t.ts, t.request_id])
+    t = t.mutate(gap_s=t.ts.epoch_seconds() - t.ts.lag().over(w).epoch_seconds())
+    reasoning = t[f"rule_{_ident('reasoning-elicitation')}"] if "reasoning-elicitation" in policy.rules else ibis.literal(0)
+    aggs = {
+        "n_requests": _.count(),
+        "n_chat": _.is_chat.sum(),
+        "n_predict": _.is_predict.sum(),
+        "n_errors": _.is_error.sum(),
+        "first_ts": _.ts.min(),
+        "last_ts": _.ts.max(),
+        "active_hours": _.hour.nunique(),
+        "n_ips": _.client_ip.nunique(),
+        "n_user_agents": _.user_agent.nunique(),
+        "n_end_users": _.end_user.nunique(),
+        "n_api_keys": _.api_key_id.nunique(),
+        "mean_prompt_chars": _.prompt_chars.mean(),
+        "sum_prompt_tokens": _.prompt_tokens.sum(),
+        "sum_completion_tokens": _.completion_tokens.sum(),
+        "n_logprobs": _.has_logprobs.sum(),
+        "n_tiny_output": _.tiny_output.sum(),
+        "n_logit_bias": (_.n_bias > 0).cast("int64").sum(),
+        "n_tools": _.has_tools.sum(),
+        "n_toolsets": _.toolset.nunique(),
+        "n_multi_turn": _.multi_turn.sum(),
+        "n_system_prompts": _.system_prompt.nunique(),
+        "gap_mean": _.gap_s.mean(),
+        "gap_std": _.gap_s.std(),
+    }
+    for name in policy.rules:
+        col = f"rule_{_ident(name)}"
+        aggs[f"n_{col}"] = t[col].sum()
+    for name in policy.domains:
+        col = f"dom_{_ident(name)}"
+        aggs[col] = t[col].max()
+        # Domains touched by reasoning-eliciting requests specifically.
+        aggs[f"{col}_reasoning"] = (t[col] * reasoning).max()
+    agg = t.group_by("account_id").agg(**aggs)
+    # Distinct logit-bias token ids need the arrays flattened.
+    bias = (
+        t.filter(t.n_bias > 0)
+        .select("account_id", token=_.logit_bias_tokens.unnest())
+        .group_by("account_id")
+        .agg(n_bias_tokens=_.token.nunique())
+    )
+    return agg.left_join(bias, "account_id").select(
+        *[agg[c] for c in agg.columns], n_bias_tokens=bias.n_bias_tokens.fill_null(0)
+    )
+
+
+def extract_features(events: ibis.Table, accounts: ibis.Table, policy: Policy, *, sample_per_account: int = 60) -> FeatureSet:
+    """Run the pipeline and pull the reduced tables into pandas."""
+    t = annotate(events, policy)
+    agg = account_aggregates(t, policy).order_by("account_id").to_pandas()
+    for col in agg.columns:
+        if col not in ("account_id", "first_ts", "last_ts"):
+            # Engines return sums as DECIMAL/HUGEINT or int; detectors want floats.
+            agg[col] = pd.to_numeric(agg[col], errors="coerce").astype("float64")
+
+    order = ibis.window(group_by=t.account_id, order_by=t.request_id)
+    samples = (
+        t.filter(t.is_chat == 1)
+        .mutate(rn=ibis.row_number().over(order))
+        .filter(_.rn < sample_per_account)
+        .select("account_id", "request_id", "prompt", "system_prompt", "end_user")
+        .order_by(["account_id", "request_id"])
+        .to_pandas()
+    )
+
+    infra_parts = [
+        t.select("account_id", kind=ibis.literal("ip"), value=t.client_ip),
+        t.select(
+            "account_id",
+            kind=ibis.literal("ip_prefix"),
+            value=ibis.ifelse(
+                t.client_ip.contains(":"),
+                t.client_ip.re_extract(r"^([0-9a-fA-F]*:[0-9a-fA-F]*:[0-9a-fA-F]*)", 1),
+                t.client_ip.re_extract(r"^(\d+\.\d+\.\d+)\.", 1),
+            ),
+        ),
+        t.select("account_id", kind=ibis.literal("user_agent"), value=t.user_agent),
+        t.select("account_id", kind=ibis.literal("system_prompt"), value=t.system_prompt),
+    ]
+    infra = (
+        ibis.union(*infra_parts, distinct=True)
+        .filter(_.value.notnull() & (_.value != ""))
+        .order_by(["account_id", "kind", "value"])
+        .to_pandas()
+    )
+
+    activity = (
+        t.group_by(["account_id", "bucket"]).agg(n=_.count()).order_by(["account_id", "bucket"]).to_pandas()
+    )
+
+    reason_cols = [f"rule_{_ident(n)}" for n in policy.rules]
+    reason = ibis.cases(
+        *[(t[c] == 1, ibis.literal(n)) for c, n in zip(reason_cols, policy.rules, strict=True)],
+        (t.n_bias > 0, "logit-bias"),
+        (t.has_tools == 1, "tools"),
+        (t.is_predict == 1, "predict"),
+        else_="request",
+    )
+    rt = t.mutate(reason=reason)
+    ew = ibis.window(group_by=[rt.account_id, rt.reason], order_by=[rt.ts, rt.request_id])
+    evidence = (
+        rt.mutate(rn=ibis.row_number().over(ew))
+        .filter(_.rn < EVIDENCE_PER_REASON)
+        .select("account_id", "reason", "request_id", "ts")
+        .order_by(["account_id", "reason", "ts", "request_id"])
+        .to_pandas()
+    )
+
+    predict = (
+        t.filter(t.is_predict == 1)
+        .select("account_id", "end_user", "request_id", "ts", "request_json", "response_json")
+        .order_by(["account_id", "ts", "request_id"])
+        .to_pandas()
+    )
+
+    end_users = (
+        t.filter(t.end_user.notnull())
+        .group_by(["account_id", "end_user"])
+        .agg(n_requests=_.count())
+        .order_by(["account_id", "end_user"])
+        .to_pandas()
+    )
+
+    profile = accounts.order_by("account_id").to_pandas()
+    return FeatureSet(
+        accounts=agg,
+        samples=samples,
+        infra=infra,
+        activity=activity,
+        evidence=evidence,
+        predict=predict,
+        profile=profile,
+        end_users=end_users,
+        domains=list(policy.domains),
+        rules=list(policy.rules),
+    )

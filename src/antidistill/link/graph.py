@@ -1,0 +1,111 @@
+"""The account graph and its communities."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import networkx as nx
+import pandas as pd
+from datasketch import MinHash, MinHashLSH
+
+from antidistill.policy import Linkage
+
+#: Link kinds that say the same *actor* is behind two accounts. The others
+#: (networks, user agents, e-mail domains, sign-up times) are shared by
+#: honest neighbours too, and never lift an account on their own.
+ACTOR_KINDS = frozenset({"payment", "template", "system_prompt", "activity_sync"})
+#: Minimum active time buckets before activity patterns are compared.
+MIN_BUCKETS_FOR_SYNC = 6
+SYNC_JACCARD = 0.6
+
+
+@dataclass
+class AccountGraph:
+    graph: nx.Graph
+    #: (kind, value) -> accounts sharing it (only values that became links)
+    shared: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+
+
+def _display(kind: str, value: str) -> str:
+    if kind == "ip_prefix":
+        return f"{value}.0/24" if "." in value else f"{value}::/48"
+    if kind == "system_prompt":
+        return "sha256:" + hashlib.sha256(value.encode()).hexdigest()[:16]
+    return value
+
+
+def _value_groups(fs, templates, linkage: Linkage) -> dict[tuple[str, str], set[str]]:
+    groups: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for acct, kind, value in zip(fs.infra["account_id"], fs.infra["kind"], fs.infra["value"], strict=True):
+        groups[(kind, _display(kind, value))].add(acct)
+    prof = fs.profile
+    if len(prof):
+        ignore = {d.lower() for d in linkage.ignore_email_domains}
+        for row in prof.itertuples(index=False):
+            pay = getattr(row, "payment_fingerprint", None)
+            if isinstance(pay, str) and pay:
+                groups[("payment", pay)].add(row.account_id)
+            dom = getattr(row, "email_domain", None)
+            if isinstance(dom, str) and dom and dom.lower() not in ignore:
+                groups[("email_domain", dom.lower())].add(row.account_id)
+            created = getattr(row, "created", None)
+            if created is not None and not pd.isna(created):
+                wave = int(pd.Timestamp(created).timestamp() // (linkage.signup_wave_hours * 3600))
+                groups[("signup_wave", str(wave))].add(row.account_id)
+    if templates is not None:
+        for tid, accts in templates.accounts.items():
+            groups[("template", f"template-{tid}")] |= accts
+    return groups
+
+
+def _sync_pairs(activity: pd.DataFrame) -> list[tuple[str, str]]:
+    """Pairs of accounts active in the same time buckets (MinHash LSH)."""
+    buckets = activity.groupby("account_id")["bucket"].apply(list)
+    buckets = buckets[buckets.map(len) >= MIN_BUCKETS_FOR_SYNC]
+    if len(buckets) < 2:
+        return []
+    lsh = MinHashLSH(threshold=SYNC_JACCARD, num_perm=64)
+    hashes = MinHash.bulk([[str(b).encode() for b in bs] for bs in buckets], num_perm=64, seed=2)
+    pairs = []
+    for acct, mh in zip(buckets.index, hashes, strict=True):
+        for other in lsh.query(mh):
+            pairs.append((other, acct))
+        lsh.insert(acct, mh)
+    return pairs
+
+
+def build_graph(fs, templates, linkage: Linkage) -> AccountGraph:
+    weights = linkage.weights
+    edge_kinds: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+    shared = {}
+    for (kind, value), accts in _value_groups(fs, templates, linkage).items():
+        w = weights.get(kind, 0.0)
+        if w <= 0 or not 2 <= len(accts) <= linkage.max_accounts_per_value:
+            continue
+        shared[(kind, value)] = accts
+        for a, b in itertools.combinations(sorted(accts), 2):
+            edge_kinds[(a, b)][kind] = w  # a kind counts once per pair
+    w_sync = weights.get("activity_sync", 0.0)
+    if w_sync > 0:
+        for a, b in _sync_pairs(fs.activity):
+            edge_kinds[tuple(sorted((a, b)))]["activity_sync"] = w_sync
+    g = nx.Graph()
+    g.add_nodes_from(sorted(fs.accounts["account_id"]))
+    for (a, b), kinds in sorted(edge_kinds.items()):
+        total = sum(kinds.values())
+        if total >= linkage.min_edge_weight:
+            g.add_edge(a, b, weight=total, kinds=sorted(kinds))
+    return AccountGraph(g, shared)
+
+
+def communities(ag: AccountGraph, seed: int = 0) -> list[list[str]]:
+    """Groups of two or more linked accounts, largest first, deterministic."""
+    g = ag.graph.subgraph([n for n in ag.graph if ag.graph.degree(n) > 0])
+    if g.number_of_edges() == 0:
+        return []
+    found = nx.community.louvain_communities(g, weight="weight", seed=seed)
+    groups = [sorted(c) for c in found if len(c) >= 2]
+    return sorted(groups, key=lambda c: (-len(c), c[0]))

@@ -1,0 +1,118 @@
+"""The policy file: every rule, threshold and weight detection uses.
+
+Rules and thresholds are data, not code. A policy is one YAML document
+(``default.yaml`` beside this module is the shipped default); this module
+loads and validates it so that a typo fails at start-up with the field named,
+never halfway through a scan.
+"""
+
+from __future__ import annotations
+
+import math
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+
+class PolicyError(ValueError):
+    """A policy file that cannot be used, with the field that is wrong."""
+
+
+class Verdicts(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    suspicious: float = Field(ge=0, le=1)
+    malicious: float = Field(ge=0, le=1)
+
+
+class TextRule(BaseModel):
+    """A named set of patterns over one text field (case-insensitive)."""
+
+    model_config = ConfigDict(extra="forbid")
+    field: str = Field(pattern="^(prompt|system_prompt|prompt_and_system|response_text)$")
+    patterns: list[str] = Field(min_length=1)
+
+    def regex(self) -> str:
+        # Matching runs on lower-cased text, so patterns need no (?i) flag, which
+        # RE2 (DuckDB) and Java (Spark) treat differently outside ASCII.
+        return "|".join(f"(?:{p})" for p in self.patterns)
+
+
+class Linkage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    weights: dict[str, float]
+    max_accounts_per_value: int = Field(gt=1)
+    ignore_email_domains: list[str] = []
+    signup_wave_hours: float = Field(gt=0)
+    min_edge_weight: float = Field(gt=0)
+    lift: float = Field(ge=0, le=1)
+    min_campaign_evidence: float = Field(ge=0, le=1)
+
+
+class Policy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    verdicts: Verdicts
+    rules: dict[str, TextRule]
+    detectors: dict[str, dict[str, Any]]
+    domains: dict[str, list[str]]
+    linkage: Linkage
+    source: str = "<memory>"
+
+    @field_validator("domains")
+    @classmethod
+    def _non_empty_domains(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, words in v.items():
+            if not words:
+                raise ValueError(f"domain {name!r} has no keywords")
+        return v
+
+    def detector_params(self, name: str) -> dict[str, Any]:
+        params = dict(self.detectors.get(name, {}))
+        params.pop("enabled", None)
+        return params
+
+    def enabled(self, name: str) -> bool:
+        return bool(self.detectors.get(name, {}).get("enabled", False))
+
+    def verdict(self, score: float) -> str:
+        if score >= self.verdicts.malicious:
+            return "malicious"
+        if score >= self.verdicts.suspicious:
+            return "suspicious"
+        return "benign"
+
+
+def default_policy_path() -> Path:
+    return Path(str(resources.files("antidistill.policy").joinpath("default.yaml")))
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    """Load and validate a policy file (the shipped default when ``path`` is None)."""
+    path = Path(path) if path is not None else default_policy_path()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read policy: {exc.strerror}") from exc
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise PolicyError(f"{path}: a policy is a YAML mapping at the top level")
+    try:
+        policy = Policy.model_validate({**raw, "source": str(path)})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise PolicyError(f"{path}: field {where}: {first['msg']}") from exc
+    return policy
+
+
+def logistic(value: float, midpoint: float, scale: float) -> float:
+    """Strength in [0, 1] that rises with ``value``, 0.5 at ``midpoint``."""
+    z = (value - midpoint) / scale
+    if z < -40:
+        return 0.0
+    if z > 40:
+        return 1.0
+    return 1.0 / (1.0 + math.exp(-z))
