@@ -76,6 +76,8 @@ QUARANTINE_SCHEMA = pa.schema(
         pa.field("source_file", pa.string(), nullable=False),
         pa.field("source_line", pa.int64(), nullable=False),
         pa.field("field", pa.string()),
+        # short category counted in summaries: not_json, missing_field, wrong_type, ...
+        pa.field("kind", pa.string(), nullable=False),
         pa.field("reason", pa.string(), nullable=False),
         pa.field("raw", pa.string()),
     ]
