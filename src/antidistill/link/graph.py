@@ -16,7 +16,7 @@ from antidistill.policy import Linkage
 #: Link kinds that say the same *actor* is behind two accounts. The others
 #: (networks, user agents, e-mail domains, sign-up times) are shared by
 #: honest neighbours too, and never lift an account on their own.
-ACTOR_KINDS = frozenset({"payment", "template", "system_prompt", "activity_sync"})
+ACTOR_KINDS = frozenset({"payment", "template", "system_prompt"})
 #: Minimum active time buckets before activity patterns are compared.
 MIN_BUCKETS_FOR_SYNC = 6
 SYNC_JACCARD = 0.6
@@ -64,7 +64,13 @@ def _value_groups(fs, templates, linkage: Linkage) -> dict[tuple[str, str], set[
 def _sync_pairs(activity: pd.DataFrame) -> list[tuple[str, str]]:
     """Pairs of accounts active in the same time buckets (MinHash LSH)."""
     buckets = activity.groupby("account_id")["bucket"].apply(list)
-    buckets = buckets[buckets.map(len) >= MIN_BUCKETS_FOR_SYNC]
+    if buckets.empty:
+        return []
+    span = activity["bucket"].max() - activity["bucket"].min() + 1
+    # Accounts busy in most windows overlap with every other busy account;
+    # only bursty ones say anything by being active at the same moments.
+    busy_limit = max(MIN_BUCKETS_FOR_SYNC, 0.5 * span)
+    buckets = buckets[(buckets.map(len) >= MIN_BUCKETS_FOR_SYNC) & (buckets.map(len) <= busy_limit)]
     if len(buckets) < 2:
         return []
     lsh = MinHashLSH(threshold=SYNC_JACCARD, num_perm=64)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,9 +25,6 @@ from antidistill.policy import Policy, load_policy
 SIGNAL_FLOOR = 0.01
 #: A tactic is named for an account or campaign at this strength.
 TACTIC_AT = 0.5
-#: Own evidence an account needs (for the campaign's tactics) to be lifted
-#: through a campaign when its only links are shared infrastructure.
-MIN_MEMBER_EVIDENCE = 0.01
 #: Accounts with at least this many distinct end users are platforms whose
 #: end users are judged one by one.
 PLATFORM_MIN_END_USERS = 5
@@ -187,7 +183,8 @@ def _campaigns(fs, policy, detectors, measurements, own, score, signals, tactics
         lifted = []
         for m in members:
             mine = max((own[m].get(t, 0.0) for t in c_tactics), default=0.0)
-            if c_score >= linkage.min_campaign_evidence and (mine >= MIN_MEMBER_EVIDENCE or m in actor_linked):
+            need = linkage.min_member_evidence_actor_linked if m in actor_linked else linkage.min_member_evidence_infra_only
+            if c_score >= linkage.min_campaign_evidence and mine > need:
                 new = max(score[m], linkage.lift * c_score)
                 if new > score[m]:
                     score[m] = new
