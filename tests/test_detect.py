@@ -199,3 +199,17 @@ def test_empty_log_gives_empty_result(tmp_path):
     out = write_scan(result, tmp_path / "out")
     assert result.accounts == [] and result.campaigns == []
     assert (out / "accounts.jsonl").read_text() == ""
+
+
+def test_platform_end_users_are_judged_one_by_one(tmp_path):
+    t = Traffic(11)
+    for i in range(400):  # a platform passing `user` for its customers
+        user = f"customer-{i % 10}"
+        t.chat("platform", f"draft a friendly reply to email {i} about the invoice", user=user)
+    for i in range(120):  # one end user harvests reasoning through it
+        t.chat("platform", t.rng.choice(PHRASES).format(f"{t.rng.choice(DOMAIN_TOPICS)} item {i}"), user="customer-x")
+    acc, _ = scan(tmp_path, t)
+    users = {u["user"]: u for u in acc["platform"].end_users}
+    assert users["customer-x"]["verdict"] != "benign"
+    assert "reasoning-harvest" in users["customer-x"]["tactics"]
+    assert all(u["verdict"] == "benign" for name, u in users.items() if name != "customer-x")
