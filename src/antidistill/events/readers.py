@@ -45,7 +45,10 @@ class RawRecord:
         if raw is None:
             return ""
         cut = raw[:RAW_KEEP_CHARS]
-        text = cut.decode("utf-8", errors="replace") if isinstance(cut, bytes) else cut
+        if isinstance(cut, bytes):
+            text = cut.rstrip(b"\r\n").decode("utf-8", errors="replace")
+        else:
+            text = cut
         if len(raw) > RAW_KEEP_CHARS:
             text += f"...[truncated, {len(raw)} bytes or more in all]"
         return text

@@ -35,6 +35,7 @@ from antidistill.events.stream import (
     Summary,
     TooManyBadRecords,
     quarantine_table,
+    relaxed_gc,
 )
 
 _DUCK_TYPES = {
@@ -193,10 +194,11 @@ def ingest(
             max_line_bytes=max_line_bytes, batch_rows=batch_rows, progress=progress,
         )
         stream.summary = summary
-        for path in paths:
-            _ingest_file(con, sink, stream, path, run_id)
-            if summary.stopped:
-                break
+        with relaxed_gc():
+            for path in paths:
+                _ingest_file(con, sink, stream, path, run_id)
+                if summary.stopped:
+                    break
     finally:
         sink.close()
         summary.quarantine_messages = sink.messages

@@ -10,10 +10,12 @@ silently and no input makes it raise, except :class:`TooManyBadRecords` once
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -209,6 +211,7 @@ class EventStream:
 
     def _map(self, adapter: Adapter, record, fs: FileSummary, source_name: str, rows: list) -> None:
         raw_value = record.value
+        records_before = fs.records
         try:
             for item in adapter.to_events(raw_value):
                 fs.records += 1
@@ -229,14 +232,17 @@ class EventStream:
                     rows.append(row)
                 elif isinstance(item, Skip):
                     fs.skipped[item.reason] += 1
-                else:  # a BadRecord for one part of the record
+                elif isinstance(item, BadRecord):  # one part of the record is bad
                     self._bad(fs, source_name, record.line, item, record, count_record=False)
+                else:
+                    raise TypeError(f"adapter yielded {type(item).__name__}")
         except BadRecord as bad:  # the adapter rejected the whole record
             self._bad(fs, source_name, record.line, bad, record)
         except Exception as exc:  # noqa: BLE001 - an adapter bug must not lose the line
+            # Parts already mapped were counted; count the line once more only if none were.
             self._bad(fs, source_name, record.line,
                       BadRecord(None, "adapter_error", f"{adapter.name} adapter failed: {type(exc).__name__}: {exc}"),
-                      record)
+                      record, count_record=fs.records == records_before)
 
     def _bad(self, fs: FileSummary, source_name: str, line: int, bad: BadRecord, record: RawRecord,
              *, count_record: bool = True) -> None:
@@ -254,6 +260,23 @@ class EventStream:
         columns = list(zip(*rows))
         arrays = [pa.array(col, type=f.type) for col, f in zip(columns, EVENT_SCHEMA)]
         return pa.RecordBatch.from_arrays(arrays, schema=EVENT_SCHEMA)
+
+
+@contextmanager
+def relaxed_gc(gen0: int = 10_000) -> Iterator[None]:
+    """Run the cyclic GC less often while a run-to-completion ingest parses.
+
+    Parsing allocates ~10 dicts and lists per line; with the default threshold
+    (700) the collector runs every few dozen lines and costs about a third of
+    the run (measured: 6.3 s -> 4.5 s on 100k events). Nothing here makes
+    cycles, so collecting later is safe. Restored on exit.
+    """
+    old = gc.get_threshold()
+    gc.set_threshold(max(old[0], gen0), *old[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 def iter_event_batches(paths: Sequence[str | os.PathLike] | str | os.PathLike, **options) -> EventStream:
@@ -304,8 +327,9 @@ def run_validation(
                 on_bad(record)
 
     try:
-        for _batch in stream:
-            drain()
+        with relaxed_gc():
+            for _batch in stream:
+                drain()
     except TooManyBadRecords:
         pass
     finally:

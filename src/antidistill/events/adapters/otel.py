@@ -124,11 +124,7 @@ def _indexed(attrs: dict, prefix: str) -> list[dict] | None:
                 found.setdefault(int(index), {})[leaf] = value
     if not found:
         return None
-    return [
-        {"role": found[i].get("role", "user"), "content": found[i].get("content"),
-         "finish_reason": found[i].get("finish_reason")}
-        for i in sorted(found)
-    ]
+    return [{"role": "user", **found[i]} for i in sorted(found)]
 
 
 def _from_events(events: Any) -> tuple[list[dict], list[dict]]:
@@ -266,7 +262,7 @@ class OtelAdapter(Adapter):
         if type(tools) is list:
             request["tools"] = tools
         if endpoint == CHAT:
-            request["messages"] = inputs or []
+            request["messages"] = [{"role": m.get("role"), "content": m.get("content")} for m in inputs or []]
         else:
             users = [m for m in inputs or [] if m.get("role") == "user"]
             request["prompt"] = users[-1]["content"] if users else None

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from antidistill.events.adapters import Adapter
+from antidistill.events.validate import BadRecord, json_type
 
 
 class SpecAdapter(Adapter):
@@ -16,4 +17,6 @@ class SpecAdapter(Adapter):
         return type(value) is dict and "request" in value and "endpoint" in value
 
     def to_events(self, value: Any) -> Iterator[dict]:
+        if type(value) is not dict:
+            raise BadRecord(None, "wrong_type", f"expected an event object, got {json_type(value)}")
         yield value
