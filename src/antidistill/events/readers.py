@@ -63,10 +63,12 @@ def file_kind(path: Path) -> str:
         return "gzip"
     with path.open("rb") as fh:
         head = fh.read(4)
-    if head[:2] == b"\x1f\x8b":
-        return "gzip"
-    if head == b"PAR1":
-        return "parquet"
+        if head[:3] == b"\x1f\x8b\x08":  # gzip member, deflate: a misnamed .gz
+            return "gzip"
+        if head == b"PAR1" and path.stat().st_size >= 8:
+            fh.seek(-4, os.SEEK_END)
+            if fh.read(4) == b"PAR1":  # Parquet starts and ends with its magic
+                return "parquet"
     return "jsonl"
 
 

@@ -388,8 +388,14 @@ def flatten_event(event: Any, source_file: str | None, source_line: int | None) 
     max_tokens = opt_int(req, "max_tokens", "request.max_tokens", NON_NEG_INT64)
     n = opt_int(req, "n", "request.n", NON_NEG_INT32)
     seed = opt_int(req, "seed", "request.seed", INT64)
-    logprobs = opt_bool(req, "logprobs", "request.logprobs")
     top_logprobs = opt_int(req, "top_logprobs", "request.top_logprobs", NON_NEG_INT32)
+    if endpoint == COMPLETIONS and type(req.get("logprobs")) is int:
+        # The legacy Completions API takes `logprobs` as a count (0-5) of top
+        # tokens; any count asks for the sampled tokens' logprobs too.
+        top_logprobs = opt_int(req, "logprobs", "request.logprobs", NON_NEG_INT32)
+        logprobs = True
+    else:
+        logprobs = opt_bool(req, "logprobs", "request.logprobs")
     bias_tokens = _logit_bias(req)
     n_tools, tool_names = _tools(req)
     response_format = _response_format(req)

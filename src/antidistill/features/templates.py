@@ -30,8 +30,8 @@ class Templates:
 
     #: request_id -> template id, only for requests in a fill-in template
     of_request: dict[str, int]
-    #: template id -> accounts that used it
-    accounts: dict[int, set[str]]
+    #: template id -> account -> how many of its sampled prompts use it
+    uses: dict[int, dict[str, int]]
     #: account_id -> number of its sampled prompts that are templated
     templated_per_account: dict[str, int]
     #: account_id -> number of its sampled prompts considered
@@ -96,7 +96,7 @@ def mine_templates(samples: pd.DataFrame, jaccard_threshold: float = 0.5, min_fi
         members[find(j)].append(j)
 
     of_request: dict[str, int] = {}
-    tpl_accounts: dict[int, set[str]] = {}
+    tpl_accounts: dict[int, dict[str, int]] = {}
     templated = defaultdict(int)
     next_id = 0
     for root in sorted(members):
@@ -114,14 +114,14 @@ def mine_templates(samples: pd.DataFrame, jaccard_threshold: float = 0.5, min_fi
             continue
         tid = next_id
         next_id += 1
-        tpl_accounts[tid] = set()
+        tpl_accounts[tid] = defaultdict(int)
         for j in idx:
             i = keep[j]
             of_request[rids[i]] = tid
-            tpl_accounts[tid].add(accts[i])
+            tpl_accounts[tid][accts[i]] += 1
             templated[accts[i]] += 1
     requests_of: dict[str, list[str]] = defaultdict(list)
     for i, r in enumerate(rids):
         if r in of_request:
             requests_of[accts[i]].append(r)
-    return Templates(of_request, tpl_accounts, dict(templated), dict(sampled), dict(requests_of))
+    return Templates(of_request, {k: dict(v) for k, v in tpl_accounts.items()}, dict(templated), dict(sampled), dict(requests_of))

@@ -20,6 +20,10 @@ ACTOR_KINDS = frozenset({"payment", "template", "system_prompt"})
 #: Minimum active time buckets before activity patterns are compared.
 MIN_BUCKETS_FOR_SYNC = 6
 SYNC_JACCARD = 0.6
+#: A template links an account that used it at least this often in its
+#: sample, and for at least this share of its sampled prompts.
+MIN_TEMPLATE_USES = 2
+MIN_TEMPLATE_SHARE = 0.2
 
 
 @dataclass
@@ -56,8 +60,16 @@ def _value_groups(fs, templates, linkage: Linkage) -> dict[tuple[str, str], set[
                 wave = int(pd.Timestamp(created).timestamp() // (linkage.signup_wave_hours * 3600))
                 groups[("signup_wave", str(wave))].add(row.account_id)
     if templates is not None:
-        for tid, accts in templates.accounts.items():
-            groups[("template", f"template-{tid}")] |= accts
+        # A template ties accounts together only where each leans on it: a
+        # popular prompt that many people type now and then ("write a cover
+        # letter for ...") is common language, not a shared script.
+        for tid, uses in templates.uses.items():
+            heavy = {
+                a for a, n in uses.items()
+                if n >= MIN_TEMPLATE_USES and n >= MIN_TEMPLATE_SHARE * templates.sampled_per_account.get(a, 0)
+            }
+            if len(heavy) >= 2:
+                groups[("template", f"template-{tid}")] |= heavy
     return groups
 
 
