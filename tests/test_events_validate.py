@@ -160,5 +160,12 @@ def test_missing_optional_fields_are_fine(path):
     assert r["request_id"] == "r-chat-1"
 
 
+def test_legacy_completions_logprobs_count():
+    r = row(mutate(1, "request.logprobs", 3))
+    assert (r["logprobs"], r["top_logprobs"]) == (True, 3)
+    assert bad(mutate(1, "request.logprobs", -1)).kind == "out_of_range"
+    assert bad(mutate(0, "request.logprobs", 3)).kind == "wrong_type"  # chat takes a boolean
+
+
 def test_not_an_object():
     assert bad([1, 2]).kind == "wrong_type"  # type: ignore[arg-type]
