@@ -55,6 +55,7 @@ def test_chat_flattening():
     assert (r["response_text"], r["finish_reason"]) == ("Rayleigh scattering.", "stop")
     assert (r["prompt_tokens"], r["completion_tokens"]) == (31, 4)
     assert orjson.loads(r["request_json"]) == EVENTS[0]["request"]  # unknown fields kept raw
+    assert orjson.loads(r["response_json"]) == EVENTS[0]["response"]
     assert (r["source_file"], r["source_line"], r["status"], r["latency_ms"]) == ("f.jsonl", 7, 200, 812.5)
 
 

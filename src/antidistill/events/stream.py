@@ -35,6 +35,8 @@ from antidistill.events.schema import EVENT_SCHEMA, QUARANTINE_SCHEMA
 from antidistill.events.validate import BadRecord, flatten_event
 
 DEFAULT_BATCH_ROWS = 32_768
+#: Columns flatten_event gives as UTF-8 bytes (cast to string without a copy).
+_BYTES_COLUMNS = frozenset({"request_json", "response_json"})
 
 #: progress(path, bytes_done, bytes_total)
 ProgressCallback = Callable[[Path, int, int], None]
@@ -258,7 +260,11 @@ class EventStream:
     @staticmethod
     def _batch(rows: list[tuple]) -> pa.RecordBatch:
         columns = list(zip(*rows))
-        arrays = [pa.array(col, type=f.type) for col, f in zip(columns, EVENT_SCHEMA)]
+        arrays = [
+            pa.array(col, type=pa.binary()).cast(pa.string()) if f.name in _BYTES_COLUMNS
+            else pa.array(col, type=f.type)
+            for col, f in zip(columns, EVENT_SCHEMA)
+        ]
         return pa.RecordBatch.from_arrays(arrays, schema=EVENT_SCHEMA)
 
 

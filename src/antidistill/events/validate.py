@@ -328,14 +328,19 @@ def _flatten_response(endpoint: str, resp: dict) -> tuple:
     return text, finish, p_tok, c_tok
 
 
-def _dumps(value: Any) -> str:
-    return orjson.dumps(value).decode()
+def _dumps(value: Any) -> bytes:
+    # Left as UTF-8 bytes: the Arrow batch builder casts binary to string with
+    # no copy, where a str would be decoded here and encoded again by Arrow.
+    return orjson.dumps(value)
 
 
 def flatten_event(event: Any, source_file: str | None, source_line: int | None) -> tuple:
     """Check one spec-format event and return its row, in EVENT_SCHEMA order.
 
-    Raises :class:`BadRecord` naming the first offending field.
+    ``request_json``/``response_json`` come out as compact UTF-8 ``bytes`` and
+    ``ts`` may keep its UTC offset; Arrow turns both into the schema's types
+    (see ``EventStream._batch``). Raises :class:`BadRecord` naming the first
+    offending field.
     """
     if type(event) is not dict:
         raise _wrong(None, "object", event)
