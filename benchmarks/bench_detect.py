@@ -35,7 +35,7 @@ BIN = Path(sys.executable).parent
 def simulate(seed: int, scale: str) -> Path:
     out = ROOT / "bench-data" / f"{scale}-{seed}"
     if not (out / "labels.json").exists():
-        subprocess.run([str(BIN / "antidistill"), "simulate", "--seed", str(seed), "--scale", scale, "--out", str(out)], check=True)
+        subprocess.run([str(BIN / "antidistill"), "simulate", "--seed", str(seed), "--scale", scale, "--out", str(out)], check=True, stdout=subprocess.DEVNULL)
     return out
 
 
@@ -112,7 +112,7 @@ def main() -> None:
     args = ap.parse_args()
     data = simulate(args.seed, args.scale)
     out = data / "scan"
-    subprocess.run([str(BIN / "antidistill"), "scan", str(data / "events.jsonl.gz"), "--accounts", str(data / "accounts.jsonl"), "--out", str(out)], check=True)
+    subprocess.run([str(BIN / "antidistill"), "scan", str(data / "events.jsonl.gz"), "--accounts", str(data / "accounts.jsonl"), "--out", str(out)], check=True, stdout=subprocess.DEVNULL)
     report = {"seed": args.seed, "scale": args.scale, "quality": quality(data, out)}
     if not args.skip_speed:
         report["speed"] = speed(data, args.runs)

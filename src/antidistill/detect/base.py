@@ -37,6 +37,14 @@ class Scored:
 
     strength: float
     signals: list[Signal]
+    #: How much the traffic *looks like* the tactic, whatever its volume.
+    #: A member of a campaign that sends only a handful of requests has a
+    #: weak strength but can have a strong pattern; lifting reads this.
+    pattern: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.pattern is None:
+            self.pattern = self.strength
 
 
 class Detector:

@@ -39,7 +39,7 @@ class Behaviour(Detector):
     def score(self, m, features):
         p = self.params
         out = {}
-        for subject, row in m.iterrows():
+        for subject, row in zip(m.index, m.to_dict("records"), strict=True):
             indicators = []
             signals = []
             if row["n_requests"] >= 20 and pd.notna(row["gap_cv"]):

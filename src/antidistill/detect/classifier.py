@@ -69,7 +69,7 @@ class ClassifierExtraction(Detector):
     def score(self, m, features):
         p = self.params
         out = {}
-        for subject, row in m.iterrows():
+        for subject, row in zip(m.index, m.to_dict("records"), strict=True):
             n = row["n_queries"]
             if n < p["min_queries"]:
                 continue

@@ -36,7 +36,7 @@ class LogitExtraction(Detector):
     def score(self, m, features):
         p = self.params
         out = {}
-        for subject, row in m.iterrows():
+        for subject, row in zip(m.index, m.to_dict("records"), strict=True):
             if row["n_logit_bias"] <= 0:
                 continue
             lp_share = row["n_logprobs"] / max(row["n_requests"], 1)
@@ -74,17 +74,17 @@ class AgenticHarvest(Detector):
     def score(self, m, features):
         p = self.params
         out = {}
-        for subject, row in m.iterrows():
+        for subject, row in zip(m.index, m.to_dict("records"), strict=True):
             n = row["n_tools"]
             if n <= 0:
                 continue
             diversity = row["n_toolsets"] / n
-            s = self.curve(n, p["volume_midpoint"], p["volume_scale"]) * self.curve(
-                diversity, p["toolset_diversity_midpoint"], p["toolset_diversity_scale"])
+            pattern = self.curve(diversity, p["toolset_diversity_midpoint"], p["toolset_diversity_scale"])
+            s = self.curve(n, p["volume_midpoint"], p["volume_scale"]) * pattern
             ev = self.examples(features, subject, "tools", features.members(subject))
             out[subject] = Scored(s, [
                 Signal("tool_requests", int(n), ev),
                 Signal("distinct_toolsets", int(row["n_toolsets"])),
                 Signal("toolset_diversity", diversity),
-            ])
+            ], pattern)
         return out

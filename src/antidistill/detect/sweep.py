@@ -44,18 +44,18 @@ class CapabilitySweep(Detector):
         doms = [c for c in m.columns if c.startswith("dom_")]
         tpl = features.templates
         out = {}
-        for subject, row in m.iterrows():
+        for subject, row in zip(m.index, m.to_dict("records"), strict=True):
             if row["n_templated"] <= 0:
                 continue
             share = row["n_templated"] / max(row["n_sampled"], 1)
             breadth = int(sum(row[c] > 0 for c in doms))
-            s = (self.curve(share, p["templated_share_midpoint"], p["templated_share_scale"])
-                 * self.curve(breadth, p["breadth_midpoint"], p["breadth_scale"])
-                 * self.curve(row["n_chat"], p["volume_midpoint"], p["volume_scale"]))
+            pattern = self.curve(share, p["templated_share_midpoint"], p["templated_share_scale"]) * self.curve(
+                breadth, p["breadth_midpoint"], p["breadth_scale"])
+            s = pattern * self.curve(row["n_chat"], p["volume_midpoint"], p["volume_scale"])
             examples = tpl.examples(features.members(subject))
             out[subject] = Scored(s, [
                 Signal("templated_share", share, examples),
                 Signal("domains_covered", breadth),
                 Signal("chat_requests", int(row["n_chat"])),
-            ])
+            ], pattern)
         return out

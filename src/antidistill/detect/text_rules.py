@@ -39,15 +39,15 @@ class ReasoningHarvest(Detector):
         p = self.params
         dom = _domain_cols(m.columns, "_reasoning")
         out = {}
-        for subject, row in m.iterrows():
+        for subject, row in zip(m.index, m.to_dict("records"), strict=True):
             n = row["n_reasoning"]
             if n <= 0:
                 continue
             share = n / max(row["n_chat"], 1)
             breadth = int(sum(row[c] > 0 for c in dom))
-            s = (self.curve(n, p["volume_midpoint"], p["volume_scale"])
-                 * self.curve(share, p["share_midpoint"], p["share_scale"])
-                 * self.curve(breadth, p["breadth_midpoint"], p["breadth_scale"]))
+            pattern = self.curve(share, p["share_midpoint"], p["share_scale"]) * self.curve(
+                breadth, p["breadth_midpoint"], p["breadth_scale"])
+            s = self.curve(n, p["volume_midpoint"], p["volume_scale"]) * pattern
             if row["active_hours"] < p["min_active_hours"]:
                 s *= 0.5  # one short burst reads like a benchmark run
             ev = self.examples(features, subject, self.rule, features.members(subject))
@@ -55,7 +55,7 @@ class ReasoningHarvest(Detector):
                 Signal("reasoning_requests", int(n), ev),
                 Signal("reasoning_share", share),
                 Signal("reasoning_domains", breadth),
-            ])
+            ], pattern)
         return out
 
 
@@ -77,14 +77,15 @@ class PreferenceHarvest(Detector):
     def score(self, m, features):
         p = self.params
         out = {}
-        for subject, row in m.iterrows():
+        for subject, row in zip(m.index, m.to_dict("records"), strict=True):
             n = row["n_grading"]
             if n <= 0:
                 continue
             share = n / max(row["n_chat"], 1)
-            s = self.curve(n, p["volume_midpoint"], p["volume_scale"]) * self.curve(share, p["share_midpoint"], p["share_scale"])
+            pattern = self.curve(share, p["share_midpoint"], p["share_scale"])
+            s = self.curve(n, p["volume_midpoint"], p["volume_scale"]) * pattern
             ev = self.examples(features, subject, self.rule, features.members(subject))
-            out[subject] = Scored(s, [Signal("grading_requests", int(n), ev), Signal("grading_share", share)])
+            out[subject] = Scored(s, [Signal("grading_requests", int(n), ev), Signal("grading_share", share)], pattern)
         return out
 
 
@@ -110,11 +111,14 @@ class PromptExtraction(Detector):
     def score(self, m, features):
         p = self.params
         out = {}
-        for subject, row in m.iterrows():
+        for subject, row in zip(m.index, m.to_dict("records"), strict=True):
             n = row["n_prompt_extraction"]
             if n <= 0:
                 continue
             s = self.curve(n, p["count_midpoint"], p["count_scale"])
             ev = self.examples(features, subject, self.rule, features.members(subject))
-            out[subject] = Scored(s, [Signal("prompt_extraction_attempts", int(n), ev)])
+            # A few attempts per account is the pattern of a campaign spread
+            # thin; one attempt alone stays below what lifts an account that
+            # shares only a network with the campaign.
+            out[subject] = Scored(s, [Signal("prompt_extraction_attempts", int(n), ev)], min(1.0, n / p["count_midpoint"]))
         return out

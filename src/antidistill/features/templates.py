@@ -84,12 +84,20 @@ def mine_templates(samples: pd.DataFrame, jaccard_threshold: float = 0.5, min_fi
     if keep:
         lsh = MinHashLSH(threshold=jaccard_threshold, num_perm=NUM_PERM)
         hashes = MinHash.bulk([list(s) for s in shingle_sets], num_perm=NUM_PERM, seed=1)
-        for j, mh in enumerate(hashes):
-            for other in lsh.query(mh):
-                ra, rb = find(j), find(other)
-                if ra != rb:
-                    parent[ra] = rb
-            lsh.insert(j, mh)
+        with lsh.insertion_session() as session:
+            for j, mh in enumerate(hashes):
+                session.insert(j, mh, check_duplication=False)
+        # Items that share a bucket in any band are LSH candidates; joining
+        # them bucket by bucket gives the same clusters as querying every
+        # item, at a fraction of the cost.
+        for table in lsh.hashtables:
+            for key in table.keys():
+                bucket = list(table.get(key))
+                root = find(bucket[0])
+                for other in bucket[1:]:
+                    r = find(other)
+                    if r != root:
+                        parent[r] = root
 
     members: dict[int, list[int]] = defaultdict(list)
     for j in range(len(keep)):

@@ -118,6 +118,7 @@ def score_features(fs: FeatureSet, policy: Policy, *, with_campaigns: bool = Tru
     accounts = list(fs.accounts["account_id"])
 
     own: dict[str, dict[str, float]] = {a: {} for a in accounts}
+    pattern: dict[str, dict[str, float]] = {a: {} for a in accounts}
     score: dict[str, float] = {}
     signals: dict[str, list[dict[str, Any]]] = {a: [] for a in accounts}
     tactics: dict[str, set[str]] = {a: set() for a in accounts}
@@ -127,6 +128,7 @@ def score_features(fs: FeatureSet, policy: Policy, *, with_campaigns: bool = Tru
             if sc is None:
                 continue
             own[a][d.tactic] = max(own[a].get(d.tactic, 0.0), sc.strength)
+            pattern[a][d.tactic] = max(pattern[a].get(d.tactic, 0.0), sc.pattern)
             if sc.strength >= SIGNAL_FLOOR:
                 signals[a].extend(_account_signals(d.name, sc))
             if sc.strength >= TACTIC_AT:
@@ -146,7 +148,7 @@ def score_features(fs: FeatureSet, policy: Policy, *, with_campaigns: bool = Tru
     campaigns: list[CampaignResult] = []
     member_of: dict[str, str] = {}
     if with_campaigns:
-        campaigns, member_of = _campaigns(fs, policy, detectors, measurements, own, score, signals, tactics)
+        campaigns, member_of = _campaigns(fs, policy, detectors, measurements, pattern, score, signals, tactics)
 
     out = []
     for a in accounts:
@@ -155,7 +157,7 @@ def score_features(fs: FeatureSet, policy: Policy, *, with_campaigns: bool = Tru
     return out, campaigns
 
 
-def _campaigns(fs, policy, detectors, measurements, own, score, signals, tactics):
+def _campaigns(fs, policy, detectors, measurements, pattern, score, signals, tactics):
     linkage = policy.linkage
     ag = build_graph(fs, fs.templates, linkage)
     groups = communities(ag)
@@ -182,8 +184,8 @@ def _campaigns(fs, policy, detectors, measurements, own, score, signals, tactics
         actor_linked = {n for n in members if any(set(sub.edges[n, o]["kinds"]) & ACTOR_KINDS for o in sub.neighbors(n))}
         lifted = []
         for m in members:
-            mine = max((own[m].get(t, 0.0) for t in c_tactics), default=0.0)
-            need = linkage.min_member_evidence_actor_linked if m in actor_linked else linkage.min_member_evidence_infra_only
+            mine = max((pattern[m].get(t, 0.0) for t in c_tactics), default=0.0)
+            need = linkage.min_member_pattern_actor_linked if m in actor_linked else linkage.min_member_pattern_infra_only
             if c_score >= linkage.min_campaign_evidence and mine > need:
                 new = max(score[m], linkage.lift * c_score)
                 if new > score[m]:
