@@ -33,11 +33,9 @@ class DigitsService:
 
     def predict(self, instances: np.ndarray) -> list[dict]:
         proba = self.model.predict_proba(np.asarray(instances, dtype=float) / 16.0)
-        labels = proba.argmax(axis=1)
-        return [
-            {"label": int(lab), "probabilities": [round(float(p), 5) for p in row]}
-            for lab, row in zip(labels, proba)
-        ]
+        labels = proba.argmax(axis=1).tolist()
+        rows = np.round(proba, 5).tolist()  # rounded in one numpy call: thousands of calls per run
+        return [{"label": lab, "probabilities": row} for lab, row in zip(labels, rows)]
 
     def gradient_signs(self, x: np.ndarray, targets: np.ndarray) -> np.ndarray:
         """Sign of d log p(target)/dx for each row, for the served linear softmax model.
