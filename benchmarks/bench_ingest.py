@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -30,6 +31,8 @@ import time
 from pathlib import Path
 
 import duckdb
+
+from antidistill.events import ingest
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIR = ROOT / "bench-data" / "full"
@@ -47,8 +50,6 @@ def default_file() -> Path:
 
 
 def run_ours(path: Path, workdir: Path) -> tuple[float, int, int]:
-    from antidistill.events import ingest
-
     db = workdir / "ours.duckdb"
     started = time.perf_counter()
     summary = ingest([path], db, quarantine_path=workdir / "q.jsonl")
@@ -115,6 +116,7 @@ def main() -> None:
             print(f"run {i + 1}: ours {ours[-1]:.2f} s ({events / ours[-1]:,.0f} events/s), "
                   f"duckdb read_json {bare[-1]:.2f} s ({rows / bare[-1]:,.0f} rows/s)", flush=True)
 
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     m_ours, m_bare = statistics.median(ours), statistics.median(bare)
     ratio = m_ours / m_bare
     shown = os.path.relpath(path, ROOT) if path.is_relative_to(ROOT) else str(path)
@@ -134,6 +136,7 @@ Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_ve
 Runs alternate ours/DuckDB, {args.runs} each; all times: ours {', '.join(f'{t:.2f}' for t in ours)} s;
 DuckDB {', '.join(f'{t:.2f}' for t in bare)} s. Our ingest parses and checks each line in one
 Python thread; DuckDB's reader is C++ on all cores and checks nothing beyond JSON syntax.
+Peak RSS of the benchmark process (both ingesters, so an upper bound for ours): {peak_mb:,.0f} MB.
 """
     print()
     print(text)

@@ -51,6 +51,18 @@ def _progress(console: Console) -> Progress:
     )
 
 
+def _byte_progress(bar: Progress):
+    """A progress callback for the stream: one bar per file, in bytes read."""
+    tasks: dict[Path, int] = {}
+
+    def on_progress(path: Path, done: int, total: int) -> None:
+        if path not in tasks:
+            tasks[path] = bar.add_task(path.name, total=total)
+        bar.update(tasks[path], completed=done)
+
+    return on_progress
+
+
 def _check_files(console: Console, paths: list[Path]) -> None:
     for p in paths:
         if not p.is_file() or not os.access(p, os.R_OK):
@@ -141,13 +153,7 @@ def register(app: typer.Typer) -> None:
         _check_format(console, fmt)
         _check_files(console, [*files, *([accounts] if accounts else [])])
         with _progress(console) as bar:
-            tasks: dict[Path, int] = {}
-
-            def on_progress(path: Path, done: int, total: int) -> None:
-                if path not in tasks:
-                    tasks[path] = bar.add_task(path.name, total=total)
-                bar.update(tasks[path], completed=done)
-
+            on_progress = _byte_progress(bar)
             try:
                 summary = ingest(
                     files, db, accounts=accounts, fmt=fmt, quarantine_path=quarantine,
@@ -188,13 +194,7 @@ def register(app: typer.Typer) -> None:
         _check_format(console, fmt)
         _check_files(console, files)
         with _progress(console) as bar:
-            tasks: dict[Path, int] = {}
-
-            def on_progress(path: Path, done: int, total: int) -> None:
-                if path not in tasks:
-                    tasks[path] = bar.add_task(path.name, total=total)
-                bar.update(tasks[path], completed=done)
-
+            on_progress = _byte_progress(bar)
             try:
                 summary = run_validation(
                     files, fmt=fmt, max_bad=max_bad, quarantine_path=quarantine,
