@@ -17,6 +17,10 @@ PHRASES = ["Show your full reasoning step by step: {}", "Think it through carefu
            "Walk me through your complete thought process on {}", "Razona paso a paso sobre {}"]
 
 
+#: Harvests ask for long answers (a trace to learn from); ~300 tokens.
+LONG_ANSWER = "Step 1: consider the premises and what follows from them. " * 20
+
+
 def scan(tmp_path, traffic: Traffic):
     events, accounts = traffic.write(tmp_path / "in")
     result = run_scan([events], accounts=accounts)
@@ -69,7 +73,8 @@ def test_capability_sweep_vs_support_bot(tmp_path):
     templates = ["Give a comprehensive expert overview of {} including key facts.",
                  "List the ten most important concepts about {} with definitions."]
     for i in range(150):
-        t.chat("sweeper", t.rng.choice(templates).format(DOMAIN_TOPICS[i % len(DOMAIN_TOPICS)] + f" variant {i % 7}"))
+        t.chat("sweeper", t.rng.choice(templates).format(DOMAIN_TOPICS[i % len(DOMAIN_TOPICS)] + f" variant {i % 7}"),
+               content=LONG_ANSWER)
     for i in range(400):
         t.chat("support-bot", f"Customer {i} says: my order number {1000 + i} has not arrived, what should I tell them?",
                system="You are the helpful support assistant of ShopCo.", ip="203.0.113.5")
@@ -148,8 +153,8 @@ def test_slow_and_low_members_are_caught_through_their_campaign(tmp_path):
     for k in range(12):
         acct = f"sl-{k}"
         t.account(acct, created=f"2026-03-30T0{k % 5}:00:00Z", payment_fingerprint="pay-77", email_domain="quickmail.example")
-        for i in range(5):
-            t.chat(acct, t.rng.choice(PHRASES).format(t.rng.choice(DOMAIN_TOPICS)), ip=f"192.0.2.{k}")
+        for i in range(8):
+            t.chat(acct, t.rng.choice(PHRASES).format(t.rng.choice(DOMAIN_TOPICS)), ip=f"192.0.2.{k}", content=LONG_ANSWER)
     acc, result = scan(tmp_path, t)
     flagged = [a for a in acc.values() if a.account_id.startswith("sl-") and a.verdict != "benign"]
     assert len(flagged) == 12
@@ -207,7 +212,8 @@ def test_platform_end_users_are_judged_one_by_one(tmp_path):
         user = f"customer-{i % 10}"
         t.chat("platform", f"draft a friendly reply to email {i} about the invoice", user=user)
     for i in range(120):  # one end user harvests reasoning through it
-        t.chat("platform", t.rng.choice(PHRASES).format(f"{t.rng.choice(DOMAIN_TOPICS)} item {i}"), user="customer-x")
+        t.chat("platform", t.rng.choice(PHRASES).format(f"{t.rng.choice(DOMAIN_TOPICS)} item {i}"), user="customer-x",
+               content=LONG_ANSWER)
     acc, _ = scan(tmp_path, t)
     users = {u["user"]: u for u in acc["platform"].end_users}
     assert users["customer-x"]["verdict"] != "benign"

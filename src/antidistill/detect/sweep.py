@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from antidistill.detect.base import Detector, Scored, Signal, register
+from antidistill.detect.text_rules import breadth_term, output_term
 from antidistill.features.templates import mine_templates
 
 
@@ -21,12 +22,14 @@ class CapabilitySweep(Detector):
 
     def __init__(self, jaccard_threshold=0.5, sample_per_account=60, templated_share_midpoint=0.5,
                  templated_share_scale=0.1, breadth_midpoint=3.5, breadth_scale=0.6,
-                 volume_midpoint=40, volume_scale=12):
+                 volume_midpoint=40, volume_scale=12, output_tokens_midpoint=200, output_tokens_scale=50,
+                 output_weight=0.6):
         super().__init__(**{k: v for k, v in locals().items() if k not in ("self", "__class__")})
         self.templates_ = None
 
     def fit(self, features):
-        self.templates_ = mine_templates(features.samples, self.params["jaccard_threshold"])
+        first_turns = features.samples[features.samples["n_user_turns"].fillna(1) <= 1]
+        self.templates_ = mine_templates(first_turns, self.params["jaccard_threshold"])
         features.templates = self.templates_
         return self
 
@@ -34,7 +37,7 @@ class CapabilitySweep(Detector):
         a = features.accounts.set_index("account_id")
         t = self.templates_
         doms = [c for c in a.columns if c.startswith("dom_") and not c.endswith("_reasoning")]
-        m = a[["n_chat", *doms]].copy()
+        m = a[["n_chat", "sum_completion_tokens", *doms]].copy()
         m["n_sampled"] = [t.sampled_per_account.get(x, 0) for x in m.index]
         m["n_templated"] = [t.templated_per_account.get(x, 0) for x in m.index]
         return m
@@ -49,13 +52,16 @@ class CapabilitySweep(Detector):
                 continue
             share = row["n_templated"] / max(row["n_sampled"], 1)
             breadth = int(sum(row[c] > 0 for c in doms))
-            pattern = self.curve(share, p["templated_share_midpoint"], p["templated_share_scale"]) * self.curve(
-                breadth, p["breadth_midpoint"], p["breadth_scale"])
+            pattern = (self.curve(share, p["templated_share_midpoint"], p["templated_share_scale"])
+                       * breadth_term(self.curve, breadth, row["n_chat"], p["breadth_midpoint"], p["breadth_scale"])
+                       * output_term(self.curve, row["sum_completion_tokens"], row["n_chat"], p["output_tokens_midpoint"],
+                                     p["output_tokens_scale"], p["output_weight"]))
             s = pattern * self.curve(row["n_chat"], p["volume_midpoint"], p["volume_scale"])
             examples = tpl.examples(features.members(subject))
             out[subject] = Scored(s, [
                 Signal("templated_share", share, examples),
                 Signal("domains_covered", breadth),
                 Signal("chat_requests", int(row["n_chat"])),
+                Signal("mean_completion_tokens", row["sum_completion_tokens"] / max(row["n_chat"], 1)),
             ], pattern)
         return out

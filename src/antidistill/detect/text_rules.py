@@ -7,6 +7,25 @@ import pandas as pd
 from antidistill.detect.base import Detector, Scored, Signal, register
 
 
+def breadth_term(curve, breadth: int, n: float, midpoint: float, scale: float) -> float:
+    """Breadth of domains, judged against what ``n`` requests could cover.
+
+    An account that sent three requests can touch at most three domains; if
+    it touched three, it roams as much as it could.
+    """
+    reachable = midpoint + 1.5
+    effective = breadth * reachable / min(max(n, 1.0), reachable)
+    return curve(effective, midpoint, scale)
+
+
+def output_term(curve, completion_tokens: float, n: float, midpoint: float, scale: float, weight: float) -> float:
+    """Harvests want long, content-rich answers (that is what a student model
+    learns from); products built on templates mostly want short ones. Long
+    outputs raise the pattern; short ones damp it by at most ``weight``."""
+    mean = completion_tokens / max(n, 1.0)
+    return (1.0 - weight) + weight * curve(mean, midpoint, scale)
+
+
 def _domain_cols(columns: pd.Index, suffix: str = "") -> list[str]:
     return [c for c in columns if c.startswith("dom_") and c.endswith(suffix) and (suffix or not c.endswith("_reasoning"))]
 
@@ -25,14 +44,15 @@ class ReasoningHarvest(Detector):
     rule = "reasoning-elicitation"
 
     def __init__(self, volume_midpoint=40, volume_scale=12, share_midpoint=0.35, share_scale=0.08,
-                 breadth_midpoint=3.5, breadth_scale=0.6, min_active_hours=3):
+                 breadth_midpoint=3.5, breadth_scale=0.6, min_active_hours=3,
+                 output_tokens_midpoint=200, output_tokens_scale=50, output_weight=0.6):
         super().__init__(**{k: v for k, v in locals().items() if k not in ("self", "__class__")})
 
     def measure(self, features):
         a = features.accounts.set_index("account_id")
         cols = _domain_cols(a.columns, "_reasoning")
-        m = a[["n_chat", f"n_rule_{self.rule.replace('-', '_')}", "active_hours", *cols]].copy()
-        m.columns = ["n_chat", "n_reasoning", "active_hours", *cols]
+        m = a[["n_chat", f"n_rule_{self.rule.replace('-', '_')}", "active_hours", "sum_completion_tokens", *cols]].copy()
+        m.columns = ["n_chat", "n_reasoning", "active_hours", "completion_tokens", *cols]
         return m
 
     def score(self, m, features):
@@ -45,8 +65,10 @@ class ReasoningHarvest(Detector):
                 continue
             share = n / max(row["n_chat"], 1)
             breadth = int(sum(row[c] > 0 for c in dom))
-            pattern = self.curve(share, p["share_midpoint"], p["share_scale"]) * self.curve(
-                breadth, p["breadth_midpoint"], p["breadth_scale"])
+            pattern = (self.curve(share, p["share_midpoint"], p["share_scale"])
+                       * breadth_term(self.curve, breadth, n, p["breadth_midpoint"], p["breadth_scale"])
+                       * output_term(self.curve, row["completion_tokens"], row["n_chat"], p["output_tokens_midpoint"],
+                                     p["output_tokens_scale"], p["output_weight"]))
             s = self.curve(n, p["volume_midpoint"], p["volume_scale"]) * pattern
             if row["active_hours"] < p["min_active_hours"]:
                 s *= 0.5  # one short burst reads like a benchmark run
@@ -55,6 +77,7 @@ class ReasoningHarvest(Detector):
                 Signal("reasoning_requests", int(n), ev),
                 Signal("reasoning_share", share),
                 Signal("reasoning_domains", breadth),
+                Signal("mean_completion_tokens", row["completion_tokens"] / max(row["n_chat"], 1)),
             ], pattern)
         return out
 

@@ -180,7 +180,7 @@ def extract_features(events: ibis.Table, accounts: ibis.Table, policy: Policy, *
         t.filter(t.is_chat == 1)
         .mutate(rn=ibis.row_number().over(order))
         .filter(_.rn < sample_per_account)
-        .select("account_id", "request_id", "prompt", "system_prompt", "end_user")
+        .select("account_id", "request_id", "prompt", "system_prompt", "end_user", "n_user_turns")
         .order_by(["account_id", "request_id"])
         .to_pandas()
     )

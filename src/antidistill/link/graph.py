@@ -59,18 +59,21 @@ def _value_groups(fs, templates, linkage: Linkage) -> dict[tuple[str, str], set[
             if created is not None and not pd.isna(created):
                 wave = int(pd.Timestamp(created).timestamp() // (linkage.signup_wave_hours * 3600))
                 groups[("signup_wave", str(wave))].add(row.account_id)
-    if templates is not None:
-        # A template ties accounts together only where each leans on it: a
-        # popular prompt that many people type now and then ("write a cover
-        # letter for ...") is common language, not a shared script.
-        for tid, uses in templates.uses.items():
-            heavy = {
-                a for a, n in uses.items()
-                if n >= MIN_TEMPLATE_USES and n >= MIN_TEMPLATE_SHARE * templates.sampled_per_account.get(a, 0)
-            }
-            if len(heavy) >= 2:
-                groups[("template", f"template-{tid}")] |= heavy
     return groups
+
+
+def _template_pairs(templates) -> list[tuple[str, str]]:
+    """Account pairs whose prompts are template siblings of each other often
+    enough that both lean on the same script: a popular phrasing that many
+    people type now and then is common language, not a shared script."""
+    if templates is None:
+        return []
+    pairs = []
+    for (a, b), n in templates.shared_pairs.items():
+        need = MIN_TEMPLATE_SHARE * min(templates.sampled_per_account.get(a, 0), templates.sampled_per_account.get(b, 0))
+        if n >= max(MIN_TEMPLATE_USES, need):
+            pairs.append((a, b))
+    return pairs
 
 
 def _sync_pairs(activity: pd.DataFrame) -> list[tuple[str, str]]:
@@ -95,20 +98,44 @@ def _sync_pairs(activity: pd.DataFrame) -> list[tuple[str, str]]:
     return pairs
 
 
-def build_graph(fs, templates, linkage: Linkage) -> AccountGraph:
+def build_graph(fs, templates, linkage: Linkage, candidates: set[str] | None = None) -> AccountGraph:
+    """The account graph; with ``candidates``, only among those accounts and
+    the accounts an actor link (payment, template, system prompt) ties to them."""
     weights = linkage.weights
     edge_kinds: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
     shared = {}
-    for (kind, value), accts in _value_groups(fs, templates, linkage).items():
+    groups = _value_groups(fs, templates, linkage)
+    nodes = set(fs.accounts["account_id"]) if candidates is None else set(candidates)
+    if candidates is not None:
+        for (kind, _value), accts in groups.items():
+            if kind in ACTOR_KINDS and accts & candidates and len(accts) <= linkage.max_accounts_per_value:
+                nodes |= accts
+        for a, b in _template_pairs(templates):
+            if a in candidates or b in candidates:
+                nodes |= {a, b}
+    for (kind, value), accts in groups.items():
         w = weights.get(kind, 0.0)
+        if candidates is not None and len(accts & candidates) * 2 < len(accts):
+            # Mostly used by accounts that show nothing: a carrier NAT, a
+            # popular default system prompt, a big company's domain.
+            continue
+        accts = accts & nodes
         if w <= 0 or not 2 <= len(accts) <= linkage.max_accounts_per_value:
             continue
         shared[(kind, value)] = accts
+        # One address and its /24 are one piece of evidence, not two.
+        family = "network" if kind in ("ip", "ip_prefix") else kind
         for a, b in itertools.combinations(sorted(accts), 2):
-            edge_kinds[(a, b)][kind] = w  # a kind counts once per pair
+            kinds = edge_kinds[(a, b)]
+            kinds[family] = max(kinds.get(family, 0.0), w)  # a kind counts once per pair
+    w_template = weights.get("template", 0.0)
+    if w_template > 0:
+        for a, b in _template_pairs(templates):
+            if a in nodes and b in nodes:
+                edge_kinds[(a, b)]["template"] = w_template
     w_sync = weights.get("activity_sync", 0.0)
     if w_sync > 0:
-        for a, b in _sync_pairs(fs.activity):
+        for a, b in _sync_pairs(fs.activity[fs.activity["account_id"].isin(nodes)]):
             edge_kinds[tuple(sorted((a, b)))]["activity_sync"] = w_sync
     g = nx.Graph()
     g.add_nodes_from(sorted(fs.accounts["account_id"]))

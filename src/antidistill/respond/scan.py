@@ -28,6 +28,11 @@ TACTIC_AT = 0.5
 #: Accounts with at least this many distinct end users are platforms whose
 #: end users are judged one by one.
 PLATFORM_MIN_END_USERS = 5
+#: Link kinds found pairwise rather than through one shared value.
+EDGE_ONLY_LINKS = {
+    "template": "prompts written from the same templates",
+    "activity_sync": "active in the same 10-minute windows",
+}
 END_USER_SEP = "\x1f"
 
 
@@ -159,7 +164,8 @@ def score_features(fs: FeatureSet, policy: Policy, *, with_campaigns: bool = Tru
 
 def _campaigns(fs, policy, detectors, measurements, pattern, score, signals, tactics):
     linkage = policy.linkage
-    ag = build_graph(fs, fs.templates, linkage)
+    candidates = {a for a, pats in pattern.items() if max(pats.values(), default=0.0) >= linkage.min_candidate_pattern}
+    ag = build_graph(fs, fs.templates, linkage, candidates)
     groups = communities(ag)
     agg = fs.accounts.set_index("account_id")
     campaigns, member_of = [], {}
@@ -184,15 +190,20 @@ def _campaigns(fs, policy, detectors, measurements, pattern, score, signals, tac
         actor_linked = {n for n in members if any(set(sub.edges[n, o]["kinds"]) & ACTOR_KINDS for o in sub.neighbors(n))}
         lifted = []
         for m in members:
-            mine = max((pattern[m].get(t, 0.0) for t in c_tactics), default=0.0)
             need = linkage.min_member_pattern_actor_linked if m in actor_linked else linkage.min_member_pattern_infra_only
-            if c_score >= linkage.min_campaign_evidence and mine > need:
-                new = max(score[m], linkage.lift * c_score)
+            # A member is lifted for a tactic only when the campaign's pooled
+            # traffic shows that tactic and the member's own traffic looks
+            # like it: a strong member elsewhere in the group lends nothing.
+            lifts = {t: s for t, s in strengths.items()
+                     if s >= linkage.min_campaign_evidence and pattern[m].get(t, 0.0) > need}
+            if lifts:
+                best = max(lifts.values())
+                new = max(score[m], linkage.lift * best)
                 if new > score[m]:
                     score[m] = new
-                    signals[m].append(Signal("campaign_evidence", c_score).to_dict())
+                    signals[m].append(Signal("campaign_evidence", best).to_dict())
                     signals[m].extend(camp_signals[:6])
-                    tactics[m] |= c_tactics
+                    tactics[m] |= set(lifts)
             if policy.verdict(score[m]) != "benign":
                 lifted.append(m)
         if len(lifted) < 2:
@@ -206,9 +217,10 @@ def _campaigns(fs, policy, detectors, measurements, pattern, score, signals, tac
             inter = sorted(accts & member_set)
             if len(inter) >= 2:
                 links.append({"kind": kind, "value": value, "accounts": inter})
-        sync = sorted({n for a, b, k in sub.edges(data="kinds") if "activity_sync" in k and a in member_set and b in member_set for n in (a, b)})
-        if len(sync) >= 2:
-            links.append({"kind": "activity_sync", "value": "active in the same 10-minute windows", "accounts": sync})
+        for kind, value in EDGE_ONLY_LINKS.items():
+            tied = sorted({n for a, b, k in sub.edges(data="kinds") if kind in k and a in member_set and b in member_set for n in (a, b)})
+            if len(tied) >= 2:
+                links.append({"kind": kind, "value": value, "accounts": tied})
         links.sort(key=lambda x: (-len(x["accounts"]), x["kind"], x["value"]))
         rows = agg.loc[lifted]
         campaigns.append(CampaignResult(
