@@ -72,11 +72,12 @@ def _check_files(console: Console, paths: list[Path]) -> None:
 
 
 def summary_table(summary: Summary, title: str) -> Table:
-    table = Table(title=title, show_header=True, header_style="bold")
-    table.add_column("file")
+    table = Table(title=title, show_header=True, header_style="bold",
+                  caption="dup = accepted but already stored (not inserted again); bad = quarantined")
+    table.add_column("file", overflow="fold")
     table.add_column("format")
-    for name in ("records", "accepted", "duplicates", "quarantined", "skipped", "events/s", "MB/s"):
-        table.add_column(name, justify="right")
+    for name in ("records", "accepted", "dup", "bad", "skipped", "ev/s", "MB/s"):
+        table.add_column(name, justify="right", no_wrap=True)
     for f in summary.files:
         secs = max(f.seconds, 1e-9)
         table.add_row(
