@@ -45,12 +45,14 @@ def _register() -> None:
     # Imported here so `antidistill --help` stays fast and each stage's
     # commands live next to the code they drive.
     from antidistill.events import commands as events_commands
+    from antidistill.gateway import commands as gateway_commands
     from antidistill.respond import commands as scan_commands
     from antidistill.sim import commands as sim_commands
 
     events_commands.register(app)
     sim_commands.register(app)
     scan_commands.register(app)
+    gateway_commands.register(app)
 
 
 _register()

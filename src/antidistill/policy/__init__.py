@@ -61,6 +61,9 @@ class Policy(BaseModel):
     detectors: dict[str, dict[str, Any]]
     domains: dict[str, list[str]]
     linkage: Linkage
+    #: What the inline gateway does per verdict and tactic; validated by
+    #: ``antidistill.gateway.actions.load_actions`` (absent: monitor only).
+    actions: dict[str, Any] | None = None
     source: str = "<memory>"
 
     @field_validator("domains")
