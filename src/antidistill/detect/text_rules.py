@@ -11,11 +11,13 @@ def breadth_term(curve, breadth: int, n: float, midpoint: float, scale: float) -
     """Breadth of domains, judged against what ``n`` requests could cover.
 
     An account that sent three requests can touch at most three domains; if
-    it touched three, it roams as much as it could.
+    it touched three, it roams as much as it could. Below that many requests
+    breadth is not yet known, so it counts as neutral (0.5) at worst.
     """
     reachable = midpoint + 1.5
     effective = breadth * reachable / min(max(n, 1.0), reachable)
-    return curve(effective, midpoint, scale)
+    strength = curve(effective, midpoint, scale)
+    return max(strength, 0.5) if n < reachable else strength
 
 
 def output_term(curve, completion_tokens: float, n: float, midpoint: float, scale: float, weight: float) -> float:
