@@ -223,7 +223,7 @@ class DetectionWorker:
         while True:
             try:
                 msg = self.conn.recv()
-            except (EOFError, OSError):
+            except (EOFError, OSError, TypeError):  # TypeError: the pipe was closed under recv
                 return
             if msg[0] == "verdicts":
                 verdicts, info = msg[1], msg[2]
