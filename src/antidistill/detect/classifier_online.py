@@ -267,13 +267,15 @@ class OnlineClassifierExtraction:
         return 0.1 <= up <= 0.9
 
     def learn_one(self, instance, probabilities=None, label: int | None = None) -> tuple[str, ...]:
-        """Account for one exchange; returns the signals it hit."""
+        """Account for one exchange; returns the signals it hit.
+
+        ``label`` matters only for label-only answers (no probabilities): the
+        exchange then still counts for the input-side signals.
+        """
         x = np.asarray(instance, dtype=float).ravel()
         probs = None if probabilities is None else np.asarray(probabilities, dtype=float)
-        if label is None:
-            if probs is None or probs.size == 0:
-                raise ValueError("an exchange needs a label or probabilities")
-            label = int(np.argmax(probs))
+        if label is None and (probs is None or probs.size == 0):
+            raise ValueError("an exchange needs a label or probabilities")
         hits: list[str] = []
         self.counts["n_queries"] += 1
 
