@@ -219,3 +219,21 @@ def test_platform_end_users_are_judged_one_by_one(tmp_path):
     assert users["customer-x"]["verdict"] != "benign"
     assert "reasoning-harvest" in users["customer-x"]["tactics"]
     assert all(u["verdict"] == "benign" for name, u in users.items() if name != "customer-x")
+
+
+def test_scanning_an_ingested_store_equals_scanning_the_log(tmp_path):
+    from antidistill.events import ingest
+    from antidistill.respond import scan_store
+
+    t = Traffic(12)
+    for i in range(150):
+        t.chat("carlini", "Say it", max_tokens=1, logprobs=True, logit_bias={str(t.rng.randrange(40_000)): 100})
+        t.chat("user", f"plan a trip to city {i}")
+    events, accounts = t.write(tmp_path / "in")
+    db = tmp_path / "store.duckdb"
+    ingest([events], db, accounts=accounts)
+    from_log = write_scan(run_scan([events], accounts=accounts), tmp_path / "a")
+    from_store = write_scan(scan_store(db), tmp_path / "b")
+    for name in ("accounts.jsonl", "campaigns.jsonl"):
+        assert (from_log / name).read_text() == (from_store / name).read_text()
+    assert "malicious" in (from_store / "accounts.jsonl").read_text()

@@ -109,6 +109,33 @@ def _spark_engine(batches: Iterable[pa.RecordBatch], accounts: pa.Table, workdir
     return Engine("spark", backend, events, accts, [lambda: shutil.rmtree(staging, ignore_errors=True)])
 
 
+def open_store_engine(name: str, db_path: Path, *, workdir: Path | None = None) -> Engine:
+    """An engine over a DuckDB store written by ``antidistill ingest``.
+
+    Nothing is parsed again: DuckDB reads the store in place (read-only);
+    Spark gets the tables exported to Parquet by DuckDB.
+    """
+    con = duckdb.connect(str(db_path), read_only=True)
+    if name == "duckdb":
+        backend = ibis.duckdb.from_connection(con)
+        return Engine("duckdb", backend, backend.table("events"), backend.table("accounts"), [con.close])
+    if name != "spark":
+        con.close()
+        raise ValueError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
+    cols = ", ".join(EVENT_SCHEMA.names)
+
+    def batches():
+        reader = con.execute(f"SELECT {cols} FROM events ORDER BY request_id").fetch_record_batch(65_536)
+        for batch in reader:
+            yield batch.cast(EVENT_SCHEMA)
+
+    accounts = con.execute(f"SELECT {', '.join(ACCOUNT_SCHEMA.names)} FROM accounts").fetch_arrow_table().cast(ACCOUNT_SCHEMA)
+    try:
+        return _spark_engine(batches(), accounts, workdir)
+    finally:
+        con.close()
+
+
 def open_engine(
     name: str,
     batches: Iterable[pa.RecordBatch],

@@ -151,6 +151,14 @@ def communities(ag: AccountGraph, seed: int = 0) -> list[list[str]]:
     g = ag.graph.subgraph([n for n in ag.graph if ag.graph.degree(n) > 0])
     if g.number_of_edges() == 0:
         return []
-    found = nx.community.louvain_communities(g, weight="weight", seed=seed)
-    groups = [sorted(c) for c in found if len(c) >= 2]
+    # Louvain iterates over sets of nodes; with string nodes that order
+    # follows Python's per-process string hashing, so the same input could
+    # give different campaigns in two runs. Integer labels hash to themselves.
+    names = sorted(g.nodes)
+    index = {n: i for i, n in enumerate(names)}
+    h = nx.Graph()
+    h.add_nodes_from(range(len(names)))
+    h.add_weighted_edges_from(sorted((index[a], index[b], w) for a, b, w in g.edges(data="weight")))
+    found = nx.community.louvain_communities(h, weight="weight", seed=seed)
+    groups = [sorted(names[i] for i in c) for c in found if len(c) >= 2]
     return sorted(groups, key=lambda c: (-len(c), c[0]))

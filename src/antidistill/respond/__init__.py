@@ -10,6 +10,6 @@ Public surface: :func:`run_scan` (files in, result out) and
 :func:`write_scan` (result to the output directory).
 """
 
-from antidistill.respond.scan import ScanResult, run_scan, score_features, write_scan
+from antidistill.respond.scan import ScanResult, run_scan, scan_store, score_features, write_scan
 
-__all__ = ["ScanResult", "run_scan", "score_features", "write_scan"]
+__all__ = ["ScanResult", "run_scan", "scan_store", "score_features", "write_scan"]

@@ -15,7 +15,7 @@ from rich.table import Table
 from antidistill.events.stream import TooManyBadRecords
 from antidistill.features.engine import ENGINES
 from antidistill.policy import PolicyError, load_policy
-from antidistill.respond.scan import ScanResult, run_scan, write_scan
+from antidistill.respond.scan import ScanResult, run_scan, scan_store, write_scan
 
 console = Console()
 
@@ -62,7 +62,7 @@ def print_summary(result: ScanResult, out: Path, seconds: float) -> None:
 
 
 def scan(
-    events: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="Event logs (.jsonl, .jsonl.gz, .parquet; LiteLLM or OTel exports)."),
+    events: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="Event logs (.jsonl, .jsonl.gz, .parquet; LiteLLM or OTel exports), or one DuckDB store written by `antidistill ingest` (.duckdb)."),
     accounts: Path | None = typer.Option(None, "--accounts", exists=True, dir_okay=False, help="accounts.jsonl with sign-up and billing data."),
     out: Path = typer.Option(..., "--out", help="Directory for accounts.jsonl, campaigns.jsonl and quarantine.jsonl."),
     engine: str = typer.Option("duckdb", "--engine", help=f"Execution engine: {' or '.join(ENGINES)}."),
@@ -75,6 +75,10 @@ def scan(
     Example:
 
         antidistill scan events.jsonl.gz --accounts accounts.jsonl --out scan-out
+
+    Scan a store that `antidistill ingest` filled (nothing is parsed again):
+
+        antidistill scan traffic.duckdb --out scan-out
     """
     if engine not in ENGINES:
         raise typer.BadParameter(f"choose one of {', '.join(ENGINES)}", param_hint="--engine")
@@ -91,7 +95,12 @@ def scan(
             prog.update(task, completed=done, total=total, description=f"reading {path.name}")
 
         try:
-            result = run_scan(events, accounts=accounts, engine=engine, policy=pol, max_bad=max_bad, fmt=fmt, progress=tick)
+            if len(events) == 1 and events[0].suffix == ".duckdb":
+                if accounts is not None:
+                    raise typer.BadParameter("a DuckDB store carries its own accounts table", param_hint="--accounts")
+                result = scan_store(events[0], engine=engine, policy=pol)
+            else:
+                result = run_scan(events, accounts=accounts, engine=engine, policy=pol, max_bad=max_bad, fmt=fmt, progress=tick)
         except TooManyBadRecords as exc:
             console.print(f"[red]error:[/red] {escape(str(exc))}")
             raise typer.Exit(3) from None
@@ -120,9 +129,9 @@ def demo(
     console.print(f"[bold]2/3[/bold] ingesting into DuckDB at {db}")
     summary = ingest([events], db, accounts=accounts)
     console.print(f"      {summary.accepted} events accepted, {summary.duplicates} duplicates, {summary.quarantined} quarantined")
-    console.print("[bold]3/3[/bold] scanning")
+    console.print("[bold]3/3[/bold] scanning the store")
     started = time.perf_counter()
-    result = run_scan([events], accounts=accounts)
+    result = scan_store(db)
     findings = out / "scan"
     write_scan(result, findings)
     print_summary(result, findings, time.perf_counter() - started)

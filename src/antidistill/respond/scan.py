@@ -16,6 +16,7 @@ from antidistill.detect import Detector, Scored, Signal, build_detectors, rollup
 from antidistill.events import iter_event_batches, read_accounts
 from antidistill.events.stream import QuarantineRecord, Summary
 from antidistill.features import extract_features, open_engine
+from antidistill.features.engine import open_store_engine
 from antidistill.features.pipeline import FeatureSet
 from antidistill.link import build_graph, communities
 from antidistill.link.graph import ACTOR_KINDS
@@ -272,15 +273,27 @@ def run_scan(
         quarantined.extend(stream.take_quarantine())
 
     with open_engine(engine, batches(), acct_table, workdir=workdir) as eng:
-        fs = extract_features(eng.events, eng.accounts, policy)
-        results, campaigns = score_features(fs, policy)
-        platforms = sorted(fs.accounts.loc[fs.accounts["n_end_users"] >= PLATFORM_MIN_END_USERS, "account_id"])
-        if platforms:
-            per_user = _end_users(eng, policy, platforms)
-            for r in results:
-                if r.account_id in per_user:
-                    r.end_users = sorted(per_user[r.account_id], key=lambda u: (-u["score"], u["user"]))
-    return ScanResult(results, campaigns, stream.summary, quarantined, engine)
+        return _scan_engine(eng, policy, stream.summary, quarantined)
+
+
+def scan_store(db_path: str | Path, *, engine: str = "duckdb", policy: Policy | str | Path | None = None,
+               workdir: Path | None = None) -> ScanResult:
+    """Scan the events already landed in a DuckDB store by ``antidistill ingest``."""
+    policy = policy if isinstance(policy, Policy) else load_policy(policy)
+    with open_store_engine(engine, Path(db_path), workdir=workdir) as eng:
+        return _scan_engine(eng, policy, None, [])
+
+
+def _scan_engine(eng, policy: Policy, summary: Summary | None, quarantined: list[QuarantineRecord]) -> ScanResult:
+    fs = extract_features(eng.events, eng.accounts, policy)
+    results, campaigns = score_features(fs, policy)
+    platforms = sorted(fs.accounts.loc[fs.accounts["n_end_users"] >= PLATFORM_MIN_END_USERS, "account_id"])
+    if platforms:
+        per_user = _end_users(eng, policy, platforms)
+        for r in results:
+            if r.account_id in per_user:
+                r.end_users = sorted(per_user[r.account_id], key=lambda u: (-u["score"], u["user"]))
+    return ScanResult(results, campaigns, summary, quarantined, eng.name)
 
 
 def write_scan(result: ScanResult, out_dir: str | Path) -> Path:
