@@ -28,6 +28,7 @@ Protocol (tuples over a duplex pipe): to the worker ``("events", [event])``,
 
 from __future__ import annotations
 
+import collections
 import logging
 import multiprocessing as mp
 import threading
@@ -211,6 +212,15 @@ class DetectionWorker:
         else:
             raise ValueError(f"unknown detection mode {mode!r}; use process or thread")
         self._send_lock = threading.Lock()
+        # Events go to the worker from a sender thread: a pipe write blocks
+        # when the worker is busy rescoring, and that must never stall the
+        # request loop. The queue is bounded; what overflows is counted.
+        self._outbox: collections.deque = collections.deque()
+        self._outbox_cap = 200_000
+        self.dropped = 0
+        self._outbox_ready = threading.Event()
+        self._sender = threading.Thread(target=self._send_events, name="antidistill-events-out", daemon=True)
+        self._sender.start()
         self._cond = threading.Condition()
         self.last_seq = -1
         self.replayed = replay_dirs is None
@@ -244,8 +254,31 @@ class DetectionWorker:
             self.conn.send(msg)
 
     def add(self, events: list[dict[str, Any]]) -> None:
-        if events:
-            self.send(("events", events))
+        """Queue events for the worker (never blocks)."""
+        if not events:
+            return
+        if len(self._outbox) >= self._outbox_cap:
+            self.dropped += len(events)
+            return
+        self._outbox.append(events)
+        self._outbox_ready.set()
+
+    def _send_events(self) -> None:
+        while True:
+            self._outbox_ready.wait()
+            self._outbox_ready.clear()
+            while self._outbox:
+                batch = []
+                while self._outbox and len(batch) < 5000:
+                    batch.extend(self._outbox.popleft())
+                try:
+                    self.send(("events", batch))
+                except (OSError, BrokenPipeError):
+                    return
+
+    @property
+    def backlog(self) -> int:
+        return sum(len(b) for b in list(self._outbox))
 
     def set_policy(self, policy: Policy) -> None:
         self.send(("policy", policy))
