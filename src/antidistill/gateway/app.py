@@ -185,14 +185,16 @@ class Gateway:
             await asyncio.to_thread(self.worker.wait_replayed)
         if self.log:
             self.log.start()
+        self._tasks.append(asyncio.create_task(self._feed_detection()))
         if redis_mode:
             self.redis = RedisShare(self.config.state, on_events=self._on_shared_events, on_override=self._on_shared_override)
             await self.redis.start()
+        if not self.config.upstream:
+            return  # embedded (the LiteLLM guardrail): LiteLLM talks to the model itself
         connector = aiohttp.TCPConnector(limit=self.config.max_connections, keepalive_timeout=30)
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.config.connect_timeout_s, sock_read=self.config.read_timeout_s)
         self.client = aiohttp.ClientSession(self.config.upstream.rstrip("/") + "/", connector=connector, timeout=timeout,
                                             auto_decompress=False, skip_auto_headers=("User-Agent",))
-        self._tasks.append(asyncio.create_task(self._feed_detection()))
 
     async def stop(self) -> None:
         for t in self._tasks:
