@@ -221,3 +221,13 @@ def test_cli_help_and_run(tmp_path):
                               "--mixture", str(mix)])
     assert res.exit_code == 0, res.output
     assert (tmp_path / "o" / "events.jsonl.gz").stat().st_size > 0
+
+
+def test_every_preference_prompt_embeds_a_question_and_a_candidate_answer():
+    # Regression: the templates were once split at their own line breaks, so
+    # fragments ("Instruction: {q}", a bare candidate) went out as prompts.
+    from antidistill.sim.campaigns import _PREF_TEMPLATES
+
+    assert len(_PREF_TEMPLATES) == 6
+    for template in _PREF_TEMPLATES:
+        assert "{q}" in template and "{a}" in template and "\n" in template

@@ -159,14 +159,17 @@ class CapabilitySweep(Behavior):
 
 # -- preference / rubric harvesting -------------------------------------------------------
 
-_PREF_TEMPLATES = text._split("""
+# A raw block: each template is one line whose "\n" escapes become line
+# breaks only after splitting (a plain string would split every template
+# into its separate lines, which then went out as prompts of their own).
+_PREF_TEMPLATES = [t.replace("\\n", "\n") for t in text._split(r"""
 Here is a user prompt and two candidate responses.\n\nPrompt: {q}\n\nResponse A:\n{a}\n\nResponse B:\n{b}\n\nWhich response is better? Explain your judgment, then output "A" or "B".
 Rate the following answer on a 1-10 scale for helpfulness, correctness and harmlessness. Justify each score.\n\nQuestion: {q}\n\nAnswer:\n{a}
 You are an impartial judge. Compare the two assistant replies below and pick the better one, with detailed reasoning.\n[Question]\n{q}\n[Reply 1]\n{a}\n[Reply 2]\n{b}
 Rank these responses from best to worst and explain the ranking criteria.\n\nTask: {q}\n\n(1) {a}\n\n(2) {b}\n\n(3) {c}
 Grade this response using the rubric (accuracy 0-4, clarity 0-3, completeness 0-3). Return JSON with scores and rationale.\n\nPrompt: {q}\nResponse: {a}
 Critique the response below and write an improved version.\n\nInstruction: {q}\nResponse: {a}
-""")
+""")]
 
 
 class PreferenceHarvest(Behavior):
