@@ -243,8 +243,8 @@ def main() -> None:
                                         indent=1, default=str))
 
 
-def _fmt(v, pattern="{:.0f}") -> str:
-    return "not detected" if v is None else pattern.format(v)
+def _fmt(v, pattern="{:.0f}", none="not detected") -> str:
+    return none if v is None else pattern.format(v)
 
 
 def report(args, seeds, delta, detectors, results, curves, per_account, benign, hard_rows, elapsed) -> None:
@@ -262,7 +262,8 @@ def report(args, seeds, delta, detectors, results, curves, per_account, benign, 
             hits = [r["queries"] for r in runs]
             agree = [r["agreement"] for r in runs if r["agreement"] is not None]
             print(f"| {attack} | {d} | {sum(h is not None for h in hits)}/{len(runs)} | {_fmt(median_or_none(hits))} | "
-                  f"{_fmt(statistics.median(agree) if agree else None, '{:.2f}')} | {_fmt(median_or_none(need), '<= {:.0f}')} | {final:.2f} |")
+                  f"{_fmt(statistics.median(agree) if agree else None, '{:.2f}')} | "
+                  f"{_fmt(median_or_none(need), '<= {:.0f}', none=f'not reached in {args.budget}')} | {final:.2f} |")
     print("\nsplit-knockoff per member account (queries of that account until it alone is flagged):")
     for d, runs in per_account.items():
         print(f"- {d}: " + "; ".join(str(r) for r in runs))
