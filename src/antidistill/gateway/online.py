@@ -437,10 +437,14 @@ class AccountState:
         return s
 
 
-def _profile_frame(profile: pd.DataFrame | None) -> pd.DataFrame:
+def _profile_frame(profile: pd.DataFrame | None, accounts: list[str]) -> pd.DataFrame:
     if profile is None:
         return ACCOUNT_SCHEMA.empty_table().to_pandas()
-    return profile.sort_values("account_id").reset_index(drop=True)
+    # Only accounts that have sent something: linkage builds its graph from
+    # the profile too, and scoring expects every graph node to have events
+    # (in a whole-day log every signed-up account usually has; mid-day, not).
+    seen = profile[profile["account_id"].isin(accounts)]
+    return seen.sort_values("account_id").reset_index(drop=True)
 
 
 def feature_set(states: dict[str, AccountState], cp: CompiledPolicy, profile: pd.DataFrame | None = None) -> FeatureSet:
@@ -472,7 +476,7 @@ def feature_set(states: dict[str, AccountState], cp: CompiledPolicy, profile: pd
         activity=pd.DataFrame(activity, columns=["account_id", "bucket", "n"]),
         evidence=pd.DataFrame(evidence, columns=["account_id", "reason", "request_id", "ts"]),
         predict=pd.DataFrame(predict, columns=["account_id", "end_user", "request_id", "ts", "request_json", "response_json"]),
-        profile=_profile_frame(profile),
+        profile=_profile_frame(profile, ids),
         end_users=pd.DataFrame(end_users, columns=["account_id", "end_user", "n_requests"]),
         domains=list(cp.policy.domains),
         rules=list(cp.policy.rules),
