@@ -32,7 +32,8 @@ What is bounded (the batch pipeline keeps all of it; beyond these caps the
 online values are approximations, and parity holds only below them): distinct
 sets (``DISTINCT_CAP`` values, then a HyperLogLog estimate), infrastructure
 values per kind (``INFRA_CAP``), prediction-API queries (``PREDICT_CAP``) and
-end users (``END_USER_CAP``).
+end users (``END_USER_CAP``); duplicate request ids are recognised among the
+last ``SEEN_IDS_CAP`` events.
 
 Everything here reads attacker-controlled text: it is only matched against
 the policy's regular expressions and copied, never evaluated.
@@ -80,6 +81,8 @@ DISTINCT_CAP = 4096
 INFRA_CAP = 512
 PREDICT_CAP = 5000
 END_USER_CAP = 4096
+#: Request ids remembered for de-duplication.
+SEEN_IDS_CAP = 2_000_000
 _FIELDS = EVENT_SCHEMA.names
 #: Columns of ``FeatureSet.samples`` as ``extract_features`` selects them.
 SAMPLE_COLUMNS = ["account_id", "request_id", "prompt", "system_prompt", "end_user", "n_user_turns"]
@@ -510,6 +513,10 @@ class OnlineState:
         rid = row["request_id"]
         if rid in self.seen_ids:
             return None  # scan dedupes by request_id too
+        if len(self.seen_ids) >= SEEN_IDS_CAP:
+            # Bounded memory: duplicates are caught within the last
+            # SEEN_IDS_CAP events (replays and Redis redeliveries are recent).
+            self.seen_ids.clear()
         self.seen_ids.add(rid)
         acct = row["account_id"]
         state = self.accounts.get(acct)
