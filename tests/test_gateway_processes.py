@@ -40,13 +40,19 @@ def test_kill_9_loses_nothing_older_than_the_flush_window_and_restart_restores_s
     with gw:
         answered = []
         with httpx.Client(base_url=gw.url, timeout=30) as c:
-            for i in range(120):
+            # Bounded in requests and time. Past the volume that convicts, the
+            # attacker slows down so that a detection worker delayed by a busy
+            # machine still catches up (the decision is asynchronous by design).
+            deadline = time.monotonic() + 60
+            for i in range(400):
                 r = c.post("/v1/chat/completions", json=_attack(i), headers=auth("sk-attacker"))
                 if r.status_code == 200:
                     answered.append(r.headers["x-request-id"])
                 c.post("/v1/chat/completions", json=chat(f"hello {i}"), headers=auth("sk-benign"))
-                if r.status_code == 403:
+                if r.status_code == 403 or time.monotonic() > deadline:
                     break
+                if i >= 100:
+                    time.sleep(0.1)
             assert r.status_code == 403, "the attacker was never blocked"
             c.post("/admin/overrides", json={"account_id": "acct-3", "action": "deny"}, headers=ADMIN)
             time.sleep(3 * FLUSH_MS / 1000)  # older than the flush window
