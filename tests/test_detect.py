@@ -237,3 +237,15 @@ def test_scanning_an_ingested_store_equals_scanning_the_log(tmp_path):
     for name in ("accounts.jsonl", "campaigns.jsonl"):
         assert (from_log / name).read_text() == (from_store / name).read_text()
     assert "malicious" in (from_store / "accounts.jsonl").read_text()
+
+
+def test_accounts_without_events_are_ignored_by_linkage(tmp_path):
+    t = Traffic(13)
+    for k in range(3):
+        t.account(f"ring-{k}", payment_fingerprint="pay-9")
+        for i in range(40):
+            t.chat(f"ring-{k}", "Say it", max_tokens=1, logprobs=True, logit_bias={str(t.rng.randrange(40_000)): 100})
+    t.account("dormant", payment_fingerprint="pay-9")  # signed up, never called the API
+    acc, result = scan(tmp_path, t)
+    assert "dormant" not in acc
+    assert result.campaigns and all("dormant" not in c.account_ids for c in result.campaigns)

@@ -40,16 +40,20 @@ class LogitExtraction(Detector):
             if row["n_logit_bias"] <= 0:
                 continue
             lp_share = row["n_logprobs"] / max(row["n_requests"], 1)
+            logprob_factor = min(1.0, lp_share / p["min_logprob_share"])
             s = self.curve(row["n_bias_tokens"], p["distinct_bias_tokens_midpoint"], p["distinct_bias_tokens_scale"])
-            if lp_share < p["min_logprob_share"]:
-                s *= lp_share / p["min_logprob_share"]
+            s *= logprob_factor
+            # Volume-free: a sweep brings new token ids in nearly every
+            # request; a fixed-label classifier almost never does.
+            new_ids_per_request = row["n_bias_tokens"] / row["n_logit_bias"]
+            pattern = self.curve(new_ids_per_request, 0.5, 0.1) * logprob_factor
             ev = self.examples(features, subject, "logit-bias", features.members(subject))
             out[subject] = Scored(s, [
                 Signal("distinct_bias_tokens", int(row["n_bias_tokens"]), ev),
                 Signal("logit_bias_requests", int(row["n_logit_bias"])),
                 Signal("logprobs_share", lp_share),
                 Signal("tiny_output_share", row["n_tiny_output"] / max(row["n_requests"], 1)),
-            ])
+            ], pattern)
         return out
 
 

@@ -47,6 +47,9 @@ def _value_groups(fs, templates, linkage: Linkage) -> dict[tuple[str, str], set[
         groups[(kind, _display(kind, value))].add(acct)
     prof = fs.profile
     if len(prof):
+        # Sign-up data of accounts that sent nothing in these events has
+        # nothing to be judged on; it must not pull them into campaigns.
+        prof = prof[prof["account_id"].isin(set(fs.accounts["account_id"]))]
         ignore = {d.lower() for d in linkage.ignore_email_domains}
         for row in prof.itertuples(index=False):
             pay = getattr(row, "payment_fingerprint", None)
