@@ -47,6 +47,12 @@ class Scored:
             self.pattern = self.strength
 
 
+def own_params(local_vars: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments a detector's ``__init__`` received: call as
+    ``super().__init__(**own_params(locals()))`` first thing in ``__init__``."""
+    return {k: v for k, v in local_vars.items() if k not in ("self", "__class__")}
+
+
 class Detector:
     """Base class. Subclasses set ``name`` and ``tactic`` and override the verbs."""
 

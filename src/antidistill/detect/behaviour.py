@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from antidistill.detect.base import Detector, Scored, Signal, register
+from antidistill.detect.base import Detector, Scored, Signal, own_params, register
 
 
 @register
@@ -20,7 +20,7 @@ class Behaviour(Detector):
     campaign_level = False
 
     def __init__(self, max_strength=0.3, regularity_cv_below=0.5, young_account_days=14):
-        super().__init__(**{k: v for k, v in locals().items() if k not in ("self", "__class__")})
+        super().__init__(**own_params(locals()))
 
     def measure(self, features):
         a = features.accounts.set_index("account_id")

@@ -23,7 +23,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from antidistill.detect.base import Detector, Scored, Signal, register
+from antidistill.detect.base import Detector, Scored, Signal, own_params, register
 from antidistill.detect.classifier_online import (
     ExtractionParams,
     OnlineClassifierExtraction,
@@ -73,7 +73,7 @@ class ClassifierExtraction(Detector):
                  off_reference_rate_attack=0.50, neighbour_memory=1000, step_min_features=0.2,
                  step_equal_share=0.8, reference_inputs=None, reference_quantile=0.95,
                  min_population_accounts=20, prada_delta=0.95):
-        super().__init__(**{k: v for k, v in locals().items() if k not in ("self", "__class__")})
+        super().__init__(**own_params(locals()))
         online = {k: v for k, v in self.params.items() if k not in ("min_population_accounts", "prada_delta")}
         for k in ("confidence_cuts", "confidence_benign", "confidence_attack"):
             online[k] = tuple(online[k])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from antidistill.detect.base import Detector, Scored, Signal, register
+from antidistill.detect.base import Detector, Scored, Signal, own_params, register
 
 
 @register
@@ -21,7 +21,7 @@ class LogitExtraction(Detector):
     tactic = "logit-extraction"
 
     def __init__(self, distinct_bias_tokens_midpoint=60, distinct_bias_tokens_scale=12, min_logprob_share=0.5):
-        super().__init__(**{k: v for k, v in locals().items() if k not in ("self", "__class__")})
+        super().__init__(**own_params(locals()))
 
     def measure(self, features):
         a = features.accounts.set_index("account_id")
@@ -69,7 +69,7 @@ class AgenticHarvest(Detector):
     tactic = "agentic-harvest"
 
     def __init__(self, toolset_diversity_midpoint=0.25, toolset_diversity_scale=0.06, volume_midpoint=30, volume_scale=10):
-        super().__init__(**{k: v for k, v in locals().items() if k not in ("self", "__class__")})
+        super().__init__(**own_params(locals()))
 
     def measure(self, features):
         a = features.accounts.set_index("account_id")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
-from antidistill.detect.base import Detector, Scored, Signal, register
+from antidistill.detect.base import Detector, Scored, Signal, own_params, register
 from antidistill.detect.text_rules import breadth_term, output_term
 from antidistill.features.templates import mine_templates
 
@@ -24,7 +22,7 @@ class CapabilitySweep(Detector):
                  templated_share_scale=0.1, breadth_midpoint=3.5, breadth_scale=0.6,
                  volume_midpoint=40, volume_scale=12, output_tokens_midpoint=200, output_tokens_scale=50,
                  output_weight=0.6):
-        super().__init__(**{k: v for k, v in locals().items() if k not in ("self", "__class__")})
+        super().__init__(**own_params(locals()))
         self.templates_ = None
 
     def fit(self, features):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from antidistill.detect.base import Detector, Scored, Signal, register
+from antidistill.detect.base import Detector, Scored, Signal, own_params, register
 
 
 def breadth_term(curve, breadth: int, n: float, midpoint: float, scale: float) -> float:
@@ -48,7 +48,7 @@ class ReasoningHarvest(Detector):
     def __init__(self, volume_midpoint=40, volume_scale=12, share_midpoint=0.35, share_scale=0.08,
                  breadth_midpoint=3.5, breadth_scale=0.6, min_active_hours=3,
                  output_tokens_midpoint=200, output_tokens_scale=50, output_weight=0.6):
-        super().__init__(**{k: v for k, v in locals().items() if k not in ("self", "__class__")})
+        super().__init__(**own_params(locals()))
 
     def measure(self, features):
         a = features.accounts.set_index("account_id")
@@ -93,7 +93,7 @@ class PreferenceHarvest(Detector):
     rule = "preference-grading"
 
     def __init__(self, volume_midpoint=25, volume_scale=8, share_midpoint=0.4, share_scale=0.1):
-        super().__init__(**{k: v for k, v in locals().items() if k not in ("self", "__class__")})
+        super().__init__(**own_params(locals()))
 
     def measure(self, features):
         a = features.accounts.set_index("account_id")
@@ -127,7 +127,7 @@ class PromptExtraction(Detector):
     rule = "prompt-extraction"
 
     def __init__(self, count_midpoint=3.5, count_scale=0.8):
-        super().__init__(**{k: v for k, v in locals().items() if k not in ("self", "__class__")})
+        super().__init__(**own_params(locals()))
 
     def measure(self, features):
         a = features.accounts.set_index("account_id")

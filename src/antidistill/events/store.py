@@ -11,7 +11,6 @@ most the batch in flight, never an accepted event already reported.
 from __future__ import annotations
 
 import os
-import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field

@@ -11,15 +11,11 @@ reseller passing ``user`` for many end users. Each must stay benign in labels.
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING
 
 from antidistill.sim import bodies, problems, text
 from antidistill.sim.actors import Actor, Behavior, Context, Exchange
 from antidistill.sim.digits import as_instances
 from antidistill.sim.infra import hex_id
-
-if TYPE_CHECKING:
-    from antidistill.sim.world import Builder
 
 _SYSTEMS_PERSONAL = [None, None, None, "You are a helpful assistant.", "You are a concise assistant.",
                      "Answer briefly.", "You are an expert tutor. Be patient.", "Reply in the language of the user."]
