@@ -35,7 +35,7 @@ class CapabilitySweep(Detector):
         a = features.accounts.set_index("account_id")
         t = self.templates_
         doms = [c for c in a.columns if c.startswith("dom_") and not c.endswith("_reasoning")]
-        m = a[["n_chat", "sum_completion_tokens", *doms]].copy()
+        m = a[["n_chat", "n_domain_tagged", "sum_completion_tokens", *doms]].copy()
         m["n_sampled"] = [t.sampled_per_account.get(x, 0) for x in m.index]
         m["n_templated"] = [t.templated_per_account.get(x, 0) for x in m.index]
         return m
@@ -51,7 +51,7 @@ class CapabilitySweep(Detector):
             share = row["n_templated"] / max(row["n_sampled"], 1)
             breadth = int(sum(row[c] > 0 for c in doms))
             pattern = (self.curve(share, p["templated_share_midpoint"], p["templated_share_scale"])
-                       * breadth_term(self.curve, breadth, row["n_chat"], p["breadth_midpoint"], p["breadth_scale"])
+                       * breadth_term(self.curve, breadth, row["n_domain_tagged"], p["breadth_midpoint"], p["breadth_scale"])
                        * output_term(self.curve, row["sum_completion_tokens"], row["n_chat"], p["output_tokens_midpoint"],
                                      p["output_tokens_scale"], p["output_weight"]))
             s = pattern * self.curve(row["n_chat"], p["volume_midpoint"], p["volume_scale"])

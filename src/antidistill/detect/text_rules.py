@@ -10,9 +10,12 @@ from antidistill.detect.base import Detector, Scored, Signal, own_params, regist
 def breadth_term(curve, breadth: int, n: float, midpoint: float, scale: float) -> float:
     """Breadth of domains, judged against what ``n`` requests could cover.
 
-    An account that sent three requests can touch at most three domains; if
-    it touched three, it roams as much as it could. Below that many requests
-    breadth is not yet known, so it counts as neutral (0.5) at worst.
+    ``n`` counts the requests the domain taxonomy recognised at all: a request
+    about a trip or a job interview is in no listed domain and says nothing
+    about breadth either way. An account with three recognised requests can
+    touch at most three domains; if it touched three, it roams as much as it
+    could. Below that many requests breadth is not yet known, so it counts as
+    neutral (0.5) at worst.
     """
     reachable = midpoint + 1.5
     effective = breadth * reachable / min(max(n, 1.0), reachable)
@@ -53,8 +56,9 @@ class ReasoningHarvest(Detector):
     def measure(self, features):
         a = features.accounts.set_index("account_id")
         cols = _domain_cols(a.columns, "_reasoning")
-        m = a[["n_chat", f"n_rule_{self.rule.replace('-', '_')}", "active_hours", "sum_completion_tokens", *cols]].copy()
-        m.columns = ["n_chat", "n_reasoning", "active_hours", "completion_tokens", *cols]
+        m = a[["n_chat", f"n_rule_{self.rule.replace('-', '_')}", "n_domain_tagged_reasoning", "active_hours",
+               "sum_completion_tokens", *cols]].copy()
+        m.columns = ["n_chat", "n_reasoning", "n_tagged", "active_hours", "completion_tokens", *cols]
         return m
 
     def score(self, m, features):
@@ -68,7 +72,7 @@ class ReasoningHarvest(Detector):
             share = n / max(row["n_chat"], 1)
             breadth = int(sum(row[c] > 0 for c in dom))
             pattern = (self.curve(share, p["share_midpoint"], p["share_scale"])
-                       * breadth_term(self.curve, breadth, n, p["breadth_midpoint"], p["breadth_scale"])
+                       * breadth_term(self.curve, breadth, row["n_tagged"], p["breadth_midpoint"], p["breadth_scale"])
                        * output_term(self.curve, row["completion_tokens"], row["n_chat"], p["output_tokens_midpoint"],
                                      p["output_tokens_scale"], p["output_weight"]))
             s = self.curve(n, p["volume_midpoint"], p["volume_scale"]) * pattern

@@ -109,7 +109,12 @@ def annotate(events: ibis.Table, policy: Policy) -> ibis.Table:
         f"dom_{_ident(name)}": text.re_search(_domain_regex(words)).cast("int64")
         for name, words in policy.domains.items()
     }
-    return t.mutate(**dom_cols)
+    t = t.mutate(**dom_cols)
+    # Whether the request touched any known domain: breadth can only be
+    # judged on requests the taxonomy recognises at all.
+    any_dom = ibis.greatest(*[t[c] for c in dom_cols]) if len(dom_cols) > 1 else (
+        t[next(iter(dom_cols))] if dom_cols else ibis.literal(0))
+    return t.mutate(dom_any=any_dom.cast("int64"))
 
 
 def _ident(name: str) -> str:
@@ -153,6 +158,8 @@ def account_aggregates(t: ibis.Table, policy: Policy) -> ibis.Table:
         aggs[col] = t[col].max()
         # Domains touched by reasoning-eliciting requests specifically.
         aggs[f"{col}_reasoning"] = (t[col] * reasoning).max()
+    aggs["n_domain_tagged"] = t.dom_any.sum()
+    aggs["n_domain_tagged_reasoning"] = (t.dom_any * reasoning).sum()
     agg = t.group_by("account_id").agg(**aggs)
     # Distinct logit-bias token ids need the arrays flattened.
     bias = (

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHashLSH
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _DIGITS = re.compile(r"\d+")
@@ -34,6 +34,10 @@ MIN_SIBLINGS = 2
 #: LSH buckets larger than this hold boilerplate shared by everyone; they are
 #: sampled down rather than compared all-pairs.
 MAX_BUCKET = 200
+_PRIME = np.uint64((1 << 31) - 1)
+_HASH_SEED = 1
+_PAIR_CHUNK = 1 << 20
+_TRIU: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
 
 @dataclass
@@ -75,6 +79,51 @@ def _shingles(tokens: list[str], text: str) -> set[bytes]:
     return sh
 
 
+def _signatures(shingle_sets: list[set[bytes]], num_perm: int) -> np.ndarray:
+    """MinHash signatures of many sets at once, shape (len(sets), num_perm).
+
+    Each distinct shingle gets a random 31-bit code; permutation k maps a code
+    x to (a_k * x + b_k) mod p (the universal hashing of the MinHash paper)
+    and a set's signature is the minimum over its members, taken for all sets
+    together with ``np.minimum.reduceat``.
+    """
+    vocab: dict[bytes, int] = {}
+    ids: list[int] = []
+    lengths = np.empty(len(shingle_sets), dtype=np.int64)
+    for i, sh in enumerate(shingle_sets):
+        lengths[i] = len(sh)
+        ids.extend(vocab.setdefault(s, len(vocab)) for s in sh)
+    rng = np.random.default_rng(_HASH_SEED)
+    codes = rng.integers(1, _PRIME, size=len(vocab), dtype=np.uint64)[np.asarray(ids, dtype=np.int64)]
+    a = rng.integers(1, _PRIME, size=num_perm, dtype=np.uint64)
+    b = rng.integers(0, _PRIME, size=num_perm, dtype=np.uint64)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    sig = np.empty((len(shingle_sets), num_perm), dtype=np.uint32)
+    for k in range(num_perm):
+        sig[:, k] = np.minimum.reduceat((a[k] * codes + b[k]) % _PRIME, starts)
+    return sig
+
+
+def _candidate_pairs(sig: np.ndarray, bands: int, rows: int, rng: np.random.Generator) -> np.ndarray:
+    """Pairs (i < j) that agree on all rows of at least one band, as int64 codes i * n + j."""
+    n = len(sig)
+    out: list[np.ndarray] = []
+    for band in range(bands):
+        block = np.ascontiguousarray(sig[:, band * rows : (band + 1) * rows])
+        _, key = np.unique(block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel(), return_inverse=True)
+        order = np.argsort(key, kind="stable")
+        # Only buckets of two or more are split out: most prompts sit alone.
+        order = order[np.bincount(key)[key[order]] >= 2]
+        bounds = np.flatnonzero(np.diff(key[order])) + 1
+        for bucket in np.split(order, bounds) if len(order) else ():
+            if len(bucket) > MAX_BUCKET:
+                bucket = rng.choice(bucket, MAX_BUCKET, replace=False)
+            bucket = np.sort(bucket)
+            i, j = _TRIU.get(len(bucket)) or _TRIU.setdefault(len(bucket), np.triu_indices(len(bucket), 1))
+            out.append(bucket[i].astype(np.int64) * n + bucket[j])
+    return np.unique(np.concatenate(out)) if out else np.empty(0, dtype=np.int64)
+
+
 def mine_templates(samples: pd.DataFrame, jaccard_threshold: float = 0.5) -> Templates:
     texts = samples["prompt"].fillna("").tolist()
     rids = samples["request_id"].tolist()
@@ -83,45 +132,47 @@ def mine_templates(samples: pd.DataFrame, jaccard_threshold: float = 0.5) -> Tem
     for a in accts:
         sampled[a] += 1
     token_lists = [_tokens(t) for t in texts]
-    keep = [i for i, toks in enumerate(token_lists) if len(toks) >= MIN_TOKENS]
-    norm = [" ".join(token_lists[i]) for i in keep]
-    siblings: list[set[int]] = [set() for _ in keep]
-    if keep:
-        hashes = MinHash.bulk([list(_shingles(token_lists[i], texts[i])) for i in keep], num_perm=NUM_PERM, seed=1)
-        lsh = MinHashLSH(threshold=jaccard_threshold, num_perm=NUM_PERM)
-        with lsh.insertion_session() as session:
-            for j, mh in enumerate(hashes):
-                session.insert(j, mh, check_duplication=False)
-        rng = np.random.default_rng(0)
-        signatures = np.vstack([h.hashvalues for h in hashes])
-        checked: set[tuple[int, int]] = set()
-        for table in lsh.hashtables:
-            for key in table.keys():
-                bucket = sorted(table.get(key))
-                if len(bucket) > MAX_BUCKET:
-                    bucket = sorted(rng.choice(bucket, MAX_BUCKET, replace=False).tolist())
-                for x, a in enumerate(bucket):
-                    for b in bucket[x + 1 :]:
-                        if (a, b) in checked or norm[a] == norm[b]:
-                            continue
-                        checked.add((a, b))
-                        if float(np.mean(signatures[a] == signatures[b])) >= jaccard_threshold:
-                            siblings[a].add(b)
-                            siblings[b].add(a)
-
+    keep = np.array([i for i, toks in enumerate(token_lists) if len(toks) >= MIN_TOKENS], dtype=np.int64)
     templated: dict[str, int] = defaultdict(int)
     requests_of: dict[str, list[str]] = defaultdict(list)
     shared: dict[tuple[str, str], int] = defaultdict(int)
-    for j, sib in enumerate(siblings):
-        i = keep[j]
-        own = sum(1 for other in sib if accts[keep[other]] == accts[i])
-        if own < MIN_SIBLINGS:
-            continue
+    if len(keep) < 2:
+        return Templates(dict(sampled), {}, {}, {})
+    n = len(keep)
+    sig = _signatures([_shingles(token_lists[i], texts[i]) for i in keep], NUM_PERM)
+    bands, rows = _lsh_shape(jaccard_threshold)
+    codes = _candidate_pairs(sig, bands, rows, np.random.default_rng(0))
+    left, right = codes // n, codes % n
+    # Identical normalised text is a repeat, not a sibling with another slot.
+    norm_id = pd.factorize(pd.Series([" ".join(token_lists[i]) for i in keep]))[0]
+    similar = np.empty(len(codes), dtype=bool)
+    for lo in range(0, len(codes), _PAIR_CHUNK):
+        hi = lo + _PAIR_CHUNK
+        similar[lo:hi] = (sig[left[lo:hi]] == sig[right[lo:hi]]).mean(axis=1) >= jaccard_threshold
+    similar &= norm_id[left] != norm_id[right]
+    left, right = left[similar], right[similar]
+    acct_id, acct_names = pd.factorize(pd.Series([accts[i] for i in keep]))
+    same = acct_id[left] == acct_id[right]
+    own = np.bincount(left[same], minlength=n) + np.bincount(right[same], minlength=n)
+    is_templated = own >= MIN_SIBLINGS
+    for j in np.flatnonzero(is_templated):
+        i = int(keep[j])
         templated[accts[i]] += 1
         requests_of[accts[i]].append(rids[i])
-        for other in sib:
-            if other > j:
-                a, b = accts[i], accts[keep[other]]
-                if a != b:
-                    shared[(min(a, b), max(a, b))] += 1
+    # Sibling pairs across accounts where at least one side is templated:
+    # the evidence that two accounts fill the same frames.
+    cross = ~same & (is_templated[left] | is_templated[right])
+    a_ids, b_ids = acct_id[left[cross]], acct_id[right[cross]]
+    lo_ids, hi_ids = np.minimum(a_ids, b_ids), np.maximum(a_ids, b_ids)
+    pair_codes, counts = np.unique(lo_ids.astype(np.int64) * len(acct_names) + hi_ids, return_counts=True)
+    for code, c in zip(pair_codes.tolist(), counts.tolist(), strict=True):
+        a, b = str(acct_names[code // len(acct_names)]), str(acct_names[code % len(acct_names)])
+        shared[(min(a, b), max(a, b))] = c
     return Templates(dict(sampled), dict(templated), dict(requests_of), dict(shared))
+
+
+def _lsh_shape(threshold: float) -> tuple[int, int]:
+    # datasketch picks the bands x rows split that minimises the weighted
+    # false positive and false negative probabilities at this threshold.
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    return lsh.b, lsh.r

@@ -257,6 +257,8 @@ class AccountState:
     n_logit_bias: int = 0
     n_tools: int = 0
     n_multi_turn: int = 0
+    n_domain_tagged: int = 0
+    n_domain_tagged_reasoning: int = 0
     prompt_chars: int = 0
     sum_prompt_tokens: int | None = None
     sum_completion_tokens: int | None = None
@@ -336,6 +338,9 @@ class AccountState:
         for ident, hit in a.domains.items():
             self.domains[ident] = max(self.domains.get(ident, 0), hit)
             self.domains_reasoning[ident] = max(self.domains_reasoning.get(ident, 0), hit * reasoning)
+        tagged = int(any(a.domains.values()))
+        self.n_domain_tagged += tagged
+        self.n_domain_tagged_reasoning += tagged * reasoning
         if a.is_chat:
             sample = (rid, row["prompt"], system, user, row["n_user_turns"])
             if len(self.samples) < SAMPLE_PER_ACCOUNT:
@@ -383,6 +388,8 @@ class AccountState:
         for ident, _rx in cp.domains:
             row[f"dom_{ident}"] = self.domains.get(ident, 0)
             row[f"dom_{ident}_reasoning"] = self.domains_reasoning.get(ident, 0)
+        row["n_domain_tagged"] = self.n_domain_tagged
+        row["n_domain_tagged_reasoning"] = self.n_domain_tagged_reasoning
         row["n_bias_tokens"] = len(self.bias_tokens)
         return row
 
