@@ -1,19 +1,31 @@
 """Gateway overhead: latency and throughput through the gateway vs straight to the upstream.
 
-Starts the fast stub upstream (``antidistill stub-upstream``) and a gateway in
-front of it (exchange log on, detection worker on, default policy), both as
-separate processes on loopback, then measures side by side in one run:
+Starts the fast stub upstream (``antidistill stub-upstream``: raw ASGI on
+uvicorn + uvloop + httptools, one process) and a gateway in front of it
+(``antidistill gateway``: same server stack, one process, exchange log on with
+its default 20 ms group commit, detection worker process on, default policy),
+both on loopback, then measures both paths in the same run, alternating:
+each of ``--rounds`` rounds runs
 
-* open loop at ``--rate`` requests/s for ``--seconds``: latency p50/p99 of
-  each request, direct and through the gateway (added = the difference);
-* closed loop with ``--concurrency`` connections: requests/s, direct and
-  through the gateway.
+* open loop at ``--rate`` requests/s for ``--seconds``: latency of every
+  request from its *scheduled* send time (no coordinated omission), p50/p99,
+  direct and through the gateway (added = gateway - direct, same round);
+* closed loop with ``--concurrency`` keep-alive connections for
+  ``--seconds``: requests/s, direct and through the gateway (ratio, same round);
+
+with the order of direct and gateway swapped every round, and reports every
+round plus the medians over rounds. For each phase it also reads the CPU time
+(user + system, from ``/proc``) each process used - load generator, stub,
+gateway, detection worker - and the CPU the rest of the machine used
+meanwhile (other jobs), so that a figure taken while the machine was busy can
+be recognised as such. CPU per request is the figure least disturbed by other
+jobs: it says what one request costs each process.
 
 The load generator is a minimal keep-alive HTTP/1.1 client on asyncio
-streams, so that the client costs as little CPU as possible: on a 2-core
-machine it shares the cores with the upstream, the gateway and its worker.
+streams, so that the client costs as little CPU as possible: everything here
+(load generator, stub, gateway, detection worker) shares the machine's cores.
 
-    python benchmarks/bench_gateway.py --rate 500 --seconds 10
+    python benchmarks/bench_gateway.py --rate 500 --seconds 10 --rounds 3
 """
 
 from __future__ import annotations
@@ -24,6 +36,7 @@ import json
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,6 +44,8 @@ import time
 from pathlib import Path
 
 import orjson
+
+CLK = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -55,6 +70,58 @@ def start(args: list[str], health: str) -> subprocess.Popen:
     raise RuntimeError(f"{args[0]} did not start")
 
 
+# --- CPU accounting from /proc ----------------------------------------------
+def proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLK
+
+
+def children(pid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            if ppid == pid:
+                out.append(int(entry))
+    return out
+
+
+def machine_busy() -> float:
+    """CPU seconds all cores spent busy since boot (/proc/stat)."""
+    parts = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    user, nice, system, idle, iowait, irq, softirq, steal = (int(x) for x in parts[:8])
+    return (user + nice + system + irq + softirq + steal) / CLK
+
+
+class CpuMeter:
+    """CPU used by named processes (and by everything else) during one phase."""
+
+    def __init__(self, procs: dict[str, list[int]]) -> None:
+        self.procs = procs
+
+    def snapshot(self) -> dict[str, float]:
+        snap = {name: sum(proc_cpu(p) for p in pids) for name, pids in self.procs.items()}
+        snap["loadgen"] = time.process_time()
+        snap["machine"] = machine_busy()
+        return snap
+
+    @staticmethod
+    def delta(a: dict[str, float], b: dict[str, float], requests: int, wall: float) -> dict:
+        used = {k: b[k] - a[k] for k in a}
+        ours = sum(v for k, v in used.items() if k != "machine")
+        out = {f"{k}_us_per_request": round(1e6 * v / max(requests, 1), 1) for k, v in used.items() if k != "machine"}
+        out["other_jobs_cores"] = round(max(used["machine"] - ours, 0.0) / wall, 2)
+        return out
+
+
+# --- load generator ---------------------------------------------------------
 class Conn:
     """One keep-alive HTTP/1.1 connection."""
 
@@ -99,7 +166,7 @@ async def open_loop(port: int, rate: float, seconds: float, n_accounts: int) -> 
     """Send at a fixed rate; latency is from the scheduled send time (no coordinated omission)."""
     reqs = requests_for(port, n_accounts)
     pool = await connect(port, 64)
-    free = asyncio.Queue()
+    free: asyncio.Queue = asyncio.Queue()
     for c in pool:
         free.put_nowait(c)
     lat: list[float] = []
@@ -129,8 +196,8 @@ async def open_loop(port: int, rate: float, seconds: float, n_accounts: int) -> 
     for c in pool:
         c.writer.close()
     lat.sort()
-    return {"requests": total, "errors": errors, "p50_ms": 1000 * lat[len(lat) // 2], "p99_ms": 1000 * lat[int(len(lat) * 0.99)],
-            "max_ms": 1000 * lat[-1]}
+    return {"requests": total, "errors": errors, "p50_ms": round(1000 * lat[len(lat) // 2], 3),
+            "p99_ms": round(1000 * lat[int(len(lat) * 0.99)], 3), "max_ms": round(1000 * lat[-1], 3)}
 
 
 async def closed_loop(port: int, concurrency: int, seconds: float, n_accounts: int) -> dict:
@@ -153,16 +220,27 @@ async def closed_loop(port: int, concurrency: int, seconds: float, n_accounts: i
     elapsed = time.perf_counter() - started
     for c in pool:
         c.writer.close()
-    return {"requests": done, "errors": errors, "rps": done / elapsed}
+    return {"requests": done, "errors": errors, "rps": round(done / elapsed, 1)}
+
+
+def measured(meter: CpuMeter, fn, *args) -> dict:
+    before = meter.snapshot()
+    t = time.perf_counter()
+    result = asyncio.run(fn(*args))
+    wall = time.perf_counter() - t
+    result["cpu"] = CpuMeter.delta(before, meter.snapshot(), result["requests"], wall)
+    return result
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rate", type=float, default=500)
     ap.add_argument("--seconds", type=float, default=10)
+    ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--accounts", type=int, default=20)
     ap.add_argument("--no-log", action="store_true", help="run the gateway without its exchange log")
+    ap.add_argument("--gateway-args", default="", help="more arguments for `antidistill gateway` (e.g. \"--policy P.yaml\")")
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
@@ -173,24 +251,49 @@ def main() -> None:
                "--keys", str(tmp / "keys.json")]
     if not args.no_log:
         gw_args += ["--log", str(tmp / "log")]
+    gw_args += args.gateway_args.split()
     gateway = start(gw_args, f"http://127.0.0.1:{gw_port}/healthz")
+    loadavg_start = os.getloadavg()[0]
     try:
-        results = {}
+        # The gateway process, and separately everything it started (the detection worker).
+        meter = CpuMeter({"stub": [upstream.pid], "gateway": [gateway.pid], "detection": children(gateway.pid)})
         # Warm both paths (connection pools, caches) before measuring.
         asyncio.run(open_loop(up_port, 200, 2, args.accounts))
         asyncio.run(open_loop(gw_port, 200, 2, args.accounts))
-        for name, port in (("direct", up_port), ("gateway", gw_port)):
-            results[f"{name}_open_loop"] = asyncio.run(open_loop(port, args.rate, args.seconds, args.accounts))
-        for name, port in (("direct", up_port), ("gateway", gw_port)):
-            results[f"{name}_closed_loop"] = asyncio.run(closed_loop(port, args.concurrency, args.seconds, args.accounts))
-        d, g = results["direct_open_loop"], results["gateway_open_loop"]
-        results["added_p50_ms"] = g["p50_ms"] - d["p50_ms"]
-        results["added_p99_ms"] = g["p99_ms"] - d["p99_ms"]
-        results["throughput_ratio"] = results["gateway_closed_loop"]["rps"] / results["direct_closed_loop"]["rps"]
-        results["config"] = {"rate": args.rate, "seconds": args.seconds, "concurrency": args.concurrency,
-                             "accounts": args.accounts, "log": not args.no_log, "cpus": os.cpu_count(),
-                             # Other work on the machine skews every figure: record it.
-                             "loadavg_1m_at_end": os.getloadavg()[0]}
+        rounds = []
+        for r in range(args.rounds):
+            order = (("direct", up_port), ("gateway", gw_port))
+            order = order if r % 2 == 0 else order[::-1]
+            res: dict = {"order": [name for name, _ in order]}
+            for name, port in order:
+                res[f"{name}_open_loop"] = measured(meter, open_loop, port, args.rate, args.seconds, args.accounts)
+            for name, port in order:
+                res[f"{name}_closed_loop"] = measured(meter, closed_loop, port, args.concurrency, args.seconds, args.accounts)
+            d, g = res["direct_open_loop"], res["gateway_open_loop"]
+            res["added_p50_ms"] = round(g["p50_ms"] - d["p50_ms"], 3)
+            res["added_p99_ms"] = round(g["p99_ms"] - d["p99_ms"], 3)
+            res["throughput_ratio"] = round(res["gateway_closed_loop"]["rps"] / res["direct_closed_loop"]["rps"], 3)
+            rounds.append(res)
+            print(json.dumps({"round": r + 1, **res}), file=sys.stderr)
+        med = statistics.median
+        summary = {
+            "added_p50_ms": med(x["added_p50_ms"] for x in rounds),
+            "added_p99_ms": med(x["added_p99_ms"] for x in rounds),
+            "direct_p99_ms": med(x["direct_open_loop"]["p99_ms"] for x in rounds),
+            "gateway_p99_ms": med(x["gateway_open_loop"]["p99_ms"] for x in rounds),
+            "direct_rps": med(x["direct_closed_loop"]["rps"] for x in rounds),
+            "gateway_rps": med(x["gateway_closed_loop"]["rps"] for x in rounds),
+            "throughput_ratio": med(x["throughput_ratio"] for x in rounds),
+            "errors": sum(x[f"{n}_{k}"]["errors"] for x in rounds for n in ("direct", "gateway") for k in ("open_loop", "closed_loop")),
+            "closed_loop_cpu_us_per_request": {
+                side: {k: med(x[f"{side}_closed_loop"]["cpu"][k] for x in rounds) for k in rounds[0][f"{side}_closed_loop"]["cpu"]}
+                for side in ("direct", "gateway")},
+        }
+        results = {"summary": summary, "rounds": rounds,
+                   "config": {"rate": args.rate, "seconds": args.seconds, "rounds": args.rounds, "concurrency": args.concurrency,
+                              "accounts": args.accounts, "log": not args.no_log, "gateway_args": args.gateway_args, "cpus": os.cpu_count(),
+                              # Other work on the machine skews every figure: record it.
+                              "loadavg_1m_start": loadavg_start, "loadavg_1m_end": os.getloadavg()[0]}}
         print(json.dumps(results, indent=2))
         if args.json:
             args.json.write_text(json.dumps(results, indent=2))

@@ -24,6 +24,7 @@ understands them needs no mapping.
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -126,6 +127,14 @@ class Decision:
     def enforced(self, name: str) -> bool:
         return name in self.actions and not self.dry_run
 
+    @functools.cached_property
+    def log_attrs(self) -> dict[str, Any]:
+        """What the exchange log's ``gateway`` object holds for this decision (computed once per decision).
+
+        Callers copy it (``{**d.log_attrs, "changes": ...}``); never mutate it.
+        """
+        return {**self.otel(), "actions": sorted(self.actions), "dry_run": self.dry_run}
+
     def otel(self) -> dict[str, Any]:
         """OpenTelemetry GenAI security attributes for this decision."""
         if self.blocks:
@@ -184,7 +193,7 @@ def decide(actions: Actions, verdict: Verdict, override: str | None = None, dete
 class TokenBucket:
     """A classic token bucket: ``rate`` tokens per second, at most ``burst`` saved."""
 
-    __slots__ = ("rate", "burst", "tokens", "stamp")
+    __slots__ = ("burst", "rate", "stamp", "tokens")
 
     def __init__(self, rate: float, burst: float) -> None:
         self.rate, self.burst = rate, burst
@@ -233,7 +242,7 @@ def degrade_request(endpoint: str, body: dict[str, Any], cfg: Degrade) -> list[s
             if key in body:
                 del body[key]
                 changed.append(f"dropped {key}")
-    if "logit_bias" in body and body["logit_bias"]:
+    if body.get("logit_bias"):
         if cfg.logit_bias == "refuse":
             raise Refused(400, "logit_bias_refused", "logit_bias is not available to this account")
         if cfg.logit_bias == "strip":

@@ -1,25 +1,31 @@
 """The gateway's ASGI application: proxy, actions, log, admin, metrics.
 
-Built on Starlette (the ASGI toolkit FastAPI is made of) without FastAPI's
-request models: the proxy endpoints take the body as bytes and check it with
-the log contract's own validator (``events.validate.flatten_event``), so a
-malformed request is refused with the same field path ``validate`` reports,
-and no per-request pydantic model sits in the latency budget.
+The proxied endpoints (``/v1/chat/completions``, ``/v1/completions``,
+``/v1/predict``) are served by a raw ASGI handler: no framework request or
+response objects in the latency budget. Everything else (``/v1/models``,
+health, metrics, admin) is a small Starlette app behind it. Bodies are taken
+as bytes and checked with the log contract's own validator
+(``events.validate.flatten_event``), so a malformed request is refused with
+the same field path ``validate`` reports.
 
 Request path, in order: size limit -> account (API key or trusted header) ->
-JSON and contract check -> cached decision for the account (never a detector
-run) -> block / throttle / degrade / watermark -> upstream (aiohttp, pooled;
-SSE streamed through chunk by chunk) -> log line + detection queue.
+JSON and contract check -> cached decision for the account (a dict lookup,
+never a detector run) -> block / throttle / degrade / watermark -> upstream
+(:mod:`antidistill.gateway.upstream`, pooled keep-alive; SSE streamed through
+chunk by chunk) -> the exchange is serialised once into its log line, which
+is queued for the log writer thread (group commit), the detection worker
+process and, with ``--state redis://``, the shared stream -> answer.
 
-The upstream client is aiohttp rather than httpx: measured on this 2-core
-machine against the stub upstream, one pooled request took 0.50 ms with
-aiohttp and 2.5 ms with httpx (sequential, 500 requests, same process), and
-the latency goal is 1 ms added in all.
+What is *not* on the request path: writing and fsyncing the log (a flusher
+thread, every ``flush_ms``), detection (a separate process, fed in batches
+every 20 ms, niced so that on a busy machine requests get the CPU first),
+publishing to Redis (a batching task), metrics exposition (at scrape time).
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import hmac
 import itertools
@@ -31,12 +37,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import orjson
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    generate_latest,
+)
+from prometheus_client.core import CounterMetricFamily, HistogramMetricFamily
 from starlette.applications import Starlette
-from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response, StreamingResponse
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.routing import Route
 
 from antidistill.events.validate import BadRecord, flatten_event
@@ -56,12 +68,20 @@ from antidistill.gateway.detection import DetectionWorker
 from antidistill.gateway.durable import DurableLog
 from antidistill.gateway.online import utc_now_rfc3339
 from antidistill.gateway.shared import OverrideStore, RedisShare
+from antidistill.gateway.upstream import (
+    Upstream,
+    UpstreamBroken,
+    UpstreamError,
+    UpstreamTimeout,
+    header,
+)
 from antidistill.policy import Policy, PolicyError, load_policy
 
 log = logging.getLogger("antidistill.gateway")
 PROXIED = ("/v1/chat/completions", "/v1/completions", "/v1/predict")
 _HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization",
                 "proxy-authenticate", "content-length", "content-encoding", "host"}
+_JSON = b"application/json"
 
 
 @dataclass
@@ -82,6 +102,9 @@ class GatewayConfig:
     read_timeout_s: float = 60.0
     flush_ms: float = 20.0
     detection: str = "process"
+    #: niceness of the detection worker process: on a busy machine the
+    #: request path gets the CPU first and detection catches up after.
+    detection_nice: int = 10
     accounts_file: str | None = None
     max_connections: int = 256
     extra: dict[str, Any] = field(default_factory=dict)
@@ -124,19 +147,62 @@ def load_keys(path: str) -> dict[str, tuple[str, str | None]]:
     return keys
 
 
+_LATENCY_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+class _ExchangeStats:
+    """Per-request counters as plain numbers on the event loop, turned into metrics at scrape time.
+
+    Cheaper than a prometheus_client child per update (a lock and a float
+    per call); only the loop thread updates them and scrapes run on it too.
+    """
+
+    def __init__(self) -> None:
+        self.requests: dict[tuple[str, int], int] = {}
+        #: endpoint -> [count per bucket (last: +Inf)..., sum]
+        self.latency: dict[str, list[float]] = {}
+
+    def done(self, endpoint: str, status: int, seconds: float) -> None:
+        key = (endpoint, status)
+        self.requests[key] = self.requests.get(key, 0) + 1
+        h = self.latency.get(endpoint)
+        if h is None:
+            h = self.latency[endpoint] = [0] * (len(_LATENCY_BUCKETS) + 1) + [0.0]
+        h[bisect.bisect_left(_LATENCY_BUCKETS, seconds)] += 1
+        h[-1] += seconds
+
+    def collect(self):
+        requests = CounterMetricFamily("antidistill_gateway_requests", "Exchanges handled", labels=["endpoint", "status"])
+        for (endpoint, status), n in sorted(self.requests.items()):
+            requests.add_metric([endpoint, str(status)], n)
+        yield requests
+        latency = HistogramMetricFamily("antidistill_gateway_request_seconds", "Time to last byte, upstream included",
+                                        labels=["endpoint"])
+        for endpoint, h in sorted(self.latency.items()):
+            cumulative, buckets = 0, []
+            for le, n in zip([*map(str, _LATENCY_BUCKETS), "+Inf"], h[:-1], strict=True):
+                cumulative += n
+                buckets.append((le, cumulative))
+            latency.add_metric([endpoint], buckets, sum_value=h[-1])
+        yield latency
+
+
 class Metrics:
+    """Prometheus metrics of one gateway process."""
+
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
-        self.requests = Counter("antidistill_gateway_requests", "Exchanges handled", ["endpoint", "status"], registry=r)
+        self.exchanges = _ExchangeStats()
+        r.register(self.exchanges)
         self.actions = Counter("antidistill_gateway_actions", "Actions applied (dry_run=true: logged only)", ["action", "dry_run"], registry=r)
-        self.latency = Histogram("antidistill_gateway_request_seconds", "Time to last byte, upstream included", ["endpoint"],
-                                 buckets=(0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30), registry=r)
         self.upstream_errors = Counter("antidistill_gateway_upstream_errors", "Upstream failures", ["kind"], registry=r)
         self.verdicts = Gauge("antidistill_gateway_accounts", "Accounts by current verdict", ["verdict"], registry=r)
         self.redis_up = Gauge("antidistill_gateway_redis_up", "1 when shared state in Redis is reachable", registry=r)
         self.detector_ok = Gauge("antidistill_gateway_detectors_ok", "0 while the last rescoring failed", registry=r)
         self.log_lines = Gauge("antidistill_gateway_log_lines_written", "Lines made durable in the exchange log", registry=r)
+        self.detection_backlog = Gauge("antidistill_gateway_detection_backlog", "Exchanges waiting for the detection worker", registry=r)
+        self.done = self.exchanges.done
 
 
 class Gateway:
@@ -149,6 +215,7 @@ class Gateway:
         self.keys = load_keys(config.keys_file) if config.keys_file else {}
         if not self.keys and not config.account_header:
             raise ValueError("the gateway needs --keys FILE or --account-header NAME to know who is calling")
+        self.account_header = config.account_header.lower().encode("latin-1") if config.account_header else None
         self.metrics = Metrics()
         self.verdicts: dict[str, Verdict] = {}
         self.decisions: dict[str, Decision] = {}
@@ -161,10 +228,10 @@ class Gateway:
         self.log = DurableLog(log_dir, flush_ms=config.flush_ms) if log_dir else None
         self.redis: RedisShare | None = None
         self.worker: DetectionWorker | None = None
-        self.client: aiohttp.ClientSession | None = None
+        self.upstream: Upstream | None = None
         self._ids = itertools.count()
         self._pid = f"{os.getpid():x}"
-        self._queue: list[dict[str, Any]] = []
+        self._queue: list[bytes] = []
         self._tasks: list[asyncio.Task] = []
         self.started = time.time()
 
@@ -178,7 +245,7 @@ class Gateway:
         redis_mode = self.config.state.startswith("redis://")
         replay = [self.config.log_dir] if self.config.log_dir and not redis_mode else None
         self.worker = DetectionWorker(self.policy, self._on_verdicts, mode=self.config.detection, profile=profile,
-                                      replay_dirs=replay)
+                                      replay_dirs=replay, nice=self.config.detection_nice)
         if replay:
             # Serve only once per-account state is back: a blocked account
             # must not get a free window because the gateway restarted.
@@ -191,10 +258,8 @@ class Gateway:
             await self.redis.start()
         if not self.config.upstream:
             return  # embedded (the LiteLLM guardrail): LiteLLM talks to the model itself
-        connector = aiohttp.TCPConnector(limit=self.config.max_connections, keepalive_timeout=30)
-        timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.config.connect_timeout_s, sock_read=self.config.read_timeout_s)
-        self.client = aiohttp.ClientSession(self.config.upstream.rstrip("/") + "/", connector=connector, timeout=timeout,
-                                            auto_decompress=False, skip_auto_headers=("User-Agent",))
+        self.upstream = Upstream(self.config.upstream, connect_timeout_s=self.config.connect_timeout_s,
+                                 read_timeout_s=self.config.read_timeout_s, max_connections=self.config.max_connections)
 
     async def stop(self) -> None:
         for t in self._tasks:
@@ -202,8 +267,8 @@ class Gateway:
         self._flush_detection_queue()
         if self.redis:
             await self.redis.close()
-        if self.client:
-            await self.client.close()
+        if self.upstream:
+            await self.upstream.close()
         if self.worker:
             self.worker.stop()
         if self.log:
@@ -243,9 +308,9 @@ class Gateway:
         self.decisions[account] = decide(self.actions, self.verdicts.get(account, Verdict()), self.overrides.get(account),
                                          self.detector_failed)
 
-    def _on_shared_events(self, events: list[dict[str, Any]]) -> None:
+    def _on_shared_events(self, lines: list[bytes]) -> None:
         if self.worker:
-            self.worker.add(events)
+            self.worker.add(lines)
 
     # --- exchanges ---------------------------------------------------------
     def next_request_id(self) -> str:
@@ -254,11 +319,17 @@ class Gateway:
         return f"gw-{time.time_ns():016x}-{self._pid}-{next(self._ids):06x}"
 
     def record(self, event: dict[str, Any]) -> None:
+        """Queue one finished exchange for the log, detection and the other instances.
+
+        The event is serialised once, here; the log's flusher thread, the
+        detection worker and the Redis publisher all take that line.
+        """
+        line = orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE)
         if self.log:
-            self.log.append(event)
-        self._queue.append(event)
+            self.log.append_line(line)
+        self._queue.append(line)
         if self.redis:
-            self.redis.publish(event)
+            self.redis.publish(line)
 
     def _flush_detection_queue(self) -> None:
         if self._queue and self.worker:
@@ -278,25 +349,34 @@ class Gateway:
                 self.metrics.log_lines.set(self.log.lines_written)
             if self.redis:
                 self.metrics.redis_up.set(1 if self.redis.ok else 0)
+            if self.worker:
+                self.metrics.detection_backlog.set(self.worker.backlog)
             self.metrics.detector_ok.set(0 if self.detector_failed else 1)
 
-    def identify(self, request: Request) -> tuple[str, str | None]:
-        if self.config.account_header:
-            acct = request.headers.get(self.config.account_header)
+    def identify(self, headers: dict[bytes, bytes]) -> tuple[str, str | None]:
+        """(account, api key id) from a request's headers (lower-case byte names, as ASGI gives them)."""
+        if self.account_header:
+            acct = headers.get(self.account_header)
             if acct:
-                return acct, request.headers.get("x-api-key-id")
-        auth = request.headers.get("authorization", "")
-        key = auth[7:].strip() if auth[:7].lower() == "bearer " else request.headers.get("x-api-key", "")
-        if key and key in self.keys:
-            return self.keys[key]
-        raise Refused(401, "invalid_api_key", "unknown or missing API key")
+                key_id = headers.get(b"x-api-key-id")
+                return acct.decode("latin-1"), key_id.decode("latin-1") if key_id else None
+        auth = headers.get(b"authorization", b"")
+        if auth[:7].lower() == b"bearer ":
+            key = auth[7:].strip().decode("latin-1")
+        else:
+            key = headers.get(b"x-api-key", b"").decode("latin-1")
+        found = self.keys.get(key) if key else None
+        if found is None:
+            raise Refused(401, "invalid_api_key", "unknown or missing API key")
+        return found
 
-    def client_ip(self, request: Request) -> str | None:
+    def client_ip(self, scope: dict[str, Any], headers: dict[bytes, bytes]) -> str | None:
         if self.config.trust_forwarded_for:
-            fwd = request.headers.get("x-forwarded-for")
+            fwd = headers.get(b"x-forwarded-for")
             if fwd:
-                return fwd.split(",")[0].strip()
-        return request.client.host if request.client else None
+                return fwd.split(b",")[0].strip().decode("latin-1")
+        client = scope.get("client")
+        return client[0] if client else None
 
     async def take_token(self, account: str) -> float:
         t = self.actions.throttle
@@ -319,42 +399,59 @@ class Gateway:
         return policy
 
 
-def _upstream_failure(gw: Gateway, exc: BaseException) -> Refused:
+def _upstream_failure(gw: Gateway, exc: UpstreamError) -> Refused:
     """A slow upstream is a 504, an unreachable or broken one a 502."""
-    if isinstance(exc, asyncio.TimeoutError):
+    if isinstance(exc, UpstreamTimeout):
         gw.metrics.upstream_errors.labels("timeout").inc()
         return Refused(504, "upstream_timeout", "the model server did not answer in time")
+    if isinstance(exc, UpstreamBroken):
+        gw.metrics.upstream_errors.labels("broken").inc()
+        return Refused(502, "upstream_broken", f"the model server's answer was cut off or malformed ({exc})")
     gw.metrics.upstream_errors.labels("unreachable").inc()
-    return Refused(502, "upstream_unreachable", f"the model server is unreachable ({type(exc).__name__})")
+    return Refused(502, "upstream_unreachable", f"the model server is unreachable ({exc})")
 
 
-async def _upstream_read(gw: Gateway, method: str, path: str, payload: bytes | None, headers: dict[str, str]) -> tuple[int, str, bytes]:
-    """One whole upstream exchange: (status, content type, body)."""
-    try:
-        async with gw.client.request(method, path.lstrip("/"), data=payload, headers=headers) as up:
-            return up.status, up.headers.get("content-type", "application/json"), await up.read()
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-        raise _upstream_failure(gw, exc) from None
+def _error_body(exc: Refused) -> bytes:
+    return orjson.dumps(exc.body())
 
 
 def _error(exc: Refused, request_id: str | None = None) -> Response:
     headers = dict(exc.headers)
     if request_id:
         headers["x-request-id"] = request_id
-    return Response(orjson.dumps(exc.body()), status_code=exc.status, media_type="application/json", headers=headers)
+    return Response(_error_body(exc), status_code=exc.status, media_type="application/json", headers=headers)
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise Refused(413, "body_too_large", f"request body of {declared} bytes exceeds the limit of {limit} bytes")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
+class _ClientGone(Exception):
+    """The client disconnected before its request body was read."""
+
+
+async def _read_body(receive, headers: dict[bytes, bytes], limit: int) -> bytes:
+    declared = headers.get(b"content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise Refused(413, "body_too_large", f"request body of {declared.decode()} bytes exceeds the limit of {limit} bytes")
+    body = b""
+    chunks: list[bytes] | None = None
+    while True:
+        msg = await receive()
+        if msg["type"] == "http.disconnect":
+            raise _ClientGone()
+        chunk = msg.get("body", b"")
+        if chunks is None and not body:
+            body = chunk
+        else:
+            if chunks is None:
+                chunks = [body]
+            chunks.append(chunk)
+        if not msg.get("more_body", False):
+            break
+        if len(body) + (sum(map(len, chunks)) if chunks else 0) > limit:
             raise Refused(413, "body_too_large", f"request body exceeds the limit of {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    if chunks is not None:
+        body = b"".join(chunks)
+    if len(body) > limit:
+        raise Refused(413, "body_too_large", f"request body exceeds the limit of {limit} bytes")
+    return body
 
 
 def _check(endpoint: str, body: Any) -> None:
@@ -367,6 +464,210 @@ def _check(endpoint: str, body: Any) -> None:
         flatten_event(probe, None, None)
     except BadRecord as exc:
         raise Refused(400, "invalid_request", f"{exc.field or 'request'}: {exc.reason}", extra={"param": exc.field}) from None
+
+
+async def _send_whole(send, status: int, content: bytes, ctype: bytes, extra: list[tuple[bytes, bytes]]) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", ctype), (b"content-length", b"%d" % len(content)), *extra]})
+    await send({"type": "http.response.body", "body": content})
+
+
+class _Exchange:
+    """One proxied request: what the log line needs, gathered as the request goes."""
+
+    __slots__ = (
+        "account",
+        "api_key_id",
+        "body",
+        "decision",
+        "endpoint",
+        "gw",
+        "headers",
+        "notes",
+        "rid",
+        "scope",
+        "started",
+        "ts",
+        "valid",
+    )
+
+    def __init__(self, gw: Gateway, scope: dict[str, Any]) -> None:
+        self.gw = gw
+        self.scope = scope
+        self.headers: dict[bytes, bytes] = dict(scope["headers"])
+        self.endpoint: str = scope["path"]
+        self.started = time.perf_counter()
+        self.rid = gw.next_request_id()
+        self.ts = utc_now_rfc3339()
+        self.account: str | None = None
+        self.api_key_id: str | None = None
+        self.body: Any = None
+        self.decision = ALLOW
+        self.notes: list[str] = []
+        self.valid = False
+
+    def finish(self, status: int, response: Any) -> None:
+        gw = self.gw
+        elapsed = time.perf_counter() - self.started
+        gw.metrics.done(self.endpoint, status, elapsed)
+        # Only exchanges the contract can hold go to the exchange log and
+        # to detection: a request refused before we knew who sent it, or
+        # one that breaks the contract, would be a bad line for `scan`.
+        # Those are counted and logged as structured records instead.
+        if self.account is not None and self.valid:
+            ev = {"request_id": self.rid, "ts": self.ts, "account_id": self.account}
+            if self.api_key_id is not None:
+                ev["api_key_id"] = self.api_key_id
+            ip = gw.client_ip(self.scope, self.headers)
+            if ip is not None:
+                ev["client_ip"] = ip
+            ua = self.headers.get(b"user-agent")
+            if ua is not None:
+                ev["user_agent"] = ua.decode("latin-1")
+            ev.update(endpoint=self.endpoint, request=self.body, response=response, status=status,
+                      latency_ms=round(elapsed * 1000, 3))
+            d = self.decision
+            if d is not ALLOW or self.notes:
+                ev["gateway"] = {**d.log_attrs, "changes": self.notes}
+            gw.record(ev)
+        elif status != 499:
+            log.info("refused before logging", extra={"attrs": {"request_id": self.rid, "account_id": self.account,
+                                                                 "endpoint": self.endpoint, "status": status}})
+
+
+async def _proxy(gw: Gateway, scope: dict[str, Any], receive, send) -> None:
+    """``POST /v1/chat/completions``, ``/v1/completions``, ``/v1/predict``: decide, forward, log."""
+    x = _Exchange(gw, scope)
+    endpoint = x.endpoint
+    try:
+        x.account, x.api_key_id = gw.identify(x.headers)
+        raw = await _read_body(receive, x.headers, gw.actions.max_body_bytes)
+        try:
+            body = x.body = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise Refused(400, "invalid_json", f"request body is not valid JSON: {exc}") from None
+        _check(endpoint, body)
+        x.valid = True
+        decision = x.decision = gw.decision(x.account)
+        if decision.actions:
+            for a in decision.actions:
+                gw.metrics.actions.labels(a, str(decision.dry_run).lower()).inc()
+            log.info("decision", extra={"attrs": {"request_id": x.rid, "account_id": x.account, **decision.log_attrs}})
+            if decision.blocks:
+                raise Refused(403, "antidistill_blocked", f"request refused: {decision.reason}",
+                              extra={"verdict": decision.verdict.verdict, "tactics": list(decision.verdict.tactics),
+                                     "source": decision.source})
+            if decision.enforced("throttle"):
+                wait = await gw.take_token(x.account)
+                if wait > 0:
+                    raise Refused(429, "antidistill_throttled", f"rate limited: {decision.reason}",
+                                  headers={"retry-after": str(max(1, int(wait + 0.999)))})
+        # identity: SSE bytes are relayed raw, so they must not be compressed
+        headers = {"content-type": "application/json", "accept-encoding": "identity"}
+        if gw.config.upstream_key:
+            headers["authorization"] = f"Bearer {gw.config.upstream_key}"
+        payload = raw
+        degrade = decision.enforced("degrade")
+        if degrade:
+            upstream_body = orjson.loads(raw)  # a copy: the log keeps what the client sent
+            x.notes.extend(degrade_request(endpoint, upstream_body, gw.actions.degrade))
+            payload = orjson.dumps(upstream_body)
+        if decision.enforced("watermark"):
+            wm = gw.actions.watermark
+            if wm.upstream_header:
+                headers[wm.upstream_header] = wm.key_id
+                x.notes.append("watermark requested")
+            else:
+                x.notes.append("watermark unsupported by upstream")
+        if body.get("stream") is True and endpoint != "/v1/predict":
+            return await _stream(gw, x, payload, headers, receive, send)
+        try:
+            status, up_headers, content = await gw.upstream.request("POST", endpoint, payload, headers)
+        except UpstreamError as exc:
+            raise _upstream_failure(gw, exc) from None
+        try:
+            resp_obj = orjson.loads(content) if content else None
+        except orjson.JSONDecodeError:
+            resp_obj = None
+        if status >= 500:
+            gw.metrics.upstream_errors.labels(f"status_{status}").inc()
+        if status < 400 and type(resp_obj) is not dict:
+            gw.metrics.upstream_errors.labels("bad_body").inc()
+            raise Refused(502, "upstream_bad_response", "the model server answered with something that is not a JSON object")
+        if degrade and type(resp_obj) is dict and status < 400:
+            changed = degrade_response(endpoint, resp_obj, gw.actions.degrade)
+            if changed:
+                x.notes.extend(changed)
+                content = orjson.dumps(resp_obj)
+        x.finish(status, resp_obj if type(resp_obj) is dict else None)
+        extra = [(b"x-request-id", x.rid.encode())]
+        if x.notes:
+            extra.append((b"x-antidistill-actions", ",".join(sorted(decision.actions)).encode()))
+        await _send_whole(send, status, content, header(up_headers, b"content-type", _JSON), extra)
+    except Refused as exc:
+        x.finish(exc.status, None)
+        extra = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in exc.headers.items()]
+        await _send_whole(send, exc.status, _error_body(exc), _JSON, [(b"x-request-id", x.rid.encode()), *extra])
+    except _ClientGone:
+        x.finish(499, None)
+
+
+async def _stream(gw: Gateway, x: _Exchange, payload: bytes, headers: dict[str, str], receive, send) -> None:
+    """Relay an SSE answer chunk by chunk, exactly as it comes; log it reassembled."""
+    try:
+        up = await gw.upstream.stream("POST", x.endpoint, payload, headers)
+    except UpstreamError as exc:
+        raise _upstream_failure(gw, exc) from None
+    if up.status >= 400:
+        try:
+            content = await up.read()
+        except UpstreamError as exc:
+            raise _upstream_failure(gw, exc) from None
+        finally:
+            up.release()
+        try:
+            obj = orjson.loads(content)
+        except orjson.JSONDecodeError:
+            obj = None
+        x.finish(up.status, obj if type(obj) is dict else None)
+        await _send_whole(send, up.status, content, (up.header("content-type") or "application/json").encode("latin-1"),
+                          [(b"x-request-id", x.rid.encode())])
+        return
+    assembler = _SSEAssembler(x.endpoint)
+    out_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in up.headers if k not in _HOP_HEADERS]
+    if not any(k == b"content-type" for k, _ in out_headers):
+        out_headers.append((b"content-type", b"text/event-stream"))
+    out_headers.append((b"x-request-id", x.rid.encode()))
+    gone = asyncio.Event()
+
+    async def watch() -> None:
+        # Starlette's StreamingResponse does the same: a client that goes
+        # away ends the relay (and the upstream connection) early.
+        while True:
+            msg = await receive()
+            if msg["type"] == "http.disconnect":
+                gone.set()
+                return
+
+    watcher = asyncio.create_task(watch())
+    status = up.status
+    try:
+        await send({"type": "http.response.start", "status": up.status, "headers": out_headers})
+        # Bytes go out exactly as they came in; the assembler only reads them.
+        async for chunk in up.iter_chunks():
+            assembler.feed(chunk)
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            if gone.is_set():
+                break
+    except UpstreamError:
+        gw.metrics.upstream_errors.labels("stream_broken").inc()
+        status = 502
+    finally:
+        watcher.cancel()
+        up.release()
+        x.finish(status, assembler.body())
+    if not gone.is_set():
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 class _SSEAssembler:
@@ -437,125 +738,48 @@ class _SSEAssembler:
         return out
 
 
-def build_app(config: GatewayConfig) -> Starlette:
+
+class GatewayApp:
+    """The ASGI app: proxied endpoints on the raw handler, everything else on Starlette."""
+
+    def __init__(self, gw: Gateway, rest: Starlette) -> None:
+        self.gateway = gw
+        self.rest = rest
+        self.state = rest.state
+        self._proxied = frozenset(PROXIED)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and scope["path"] in self._proxied:
+            if scope["method"] == "POST":
+                return await _proxy(self.gateway, scope, receive, send)
+            exc = Refused(405, "method_not_allowed", f"{scope['path']} takes POST")
+            return await _send_whole(send, 405, _error_body(exc), _JSON, [(b"allow", b"POST")])
+        return await self.rest(scope, receive, send)
+
+
+def build_app(config: GatewayConfig) -> GatewayApp:
     gw = Gateway(config)
 
-    async def proxy(request: Request) -> Response:
-        started = time.perf_counter()
-        endpoint = request.url.path
-        rid = gw.next_request_id()
-        ts = utc_now_rfc3339()
-        account = api_key_id = None
-        body: Any = None
-        decision = ALLOW
-        notes: list[str] = []
-        valid = False
-
-        def envelope(status: int, response: Any) -> dict[str, Any]:
-            ev = {"request_id": rid, "ts": ts, "account_id": account, "api_key_id": api_key_id,
-                  "client_ip": gw.client_ip(request), "user_agent": request.headers.get("user-agent"),
-                  "endpoint": endpoint, "request": body, "response": response, "status": status,
-                  "latency_ms": round((time.perf_counter() - started) * 1000, 3)}
-            if decision is not ALLOW or notes:
-                ev["gateway"] = {**decision.otel(), "actions": sorted(decision.actions), "dry_run": decision.dry_run,
-                                 "changes": notes}
-            return {k: v for k, v in ev.items() if v is not None or k in ("response",)}
-
-        def finish(status: int, response: Any) -> None:
-            gw.metrics.requests.labels(endpoint, str(status)).inc()
-            gw.metrics.latency.labels(endpoint).observe(time.perf_counter() - started)
-            # Only exchanges the contract can hold go to the exchange log and
-            # to detection: a request refused before we knew who sent it, or
-            # one that breaks the contract, would be a bad line for `scan`.
-            # Those are counted and logged as structured records instead.
-            if account is not None and valid:
-                gw.record(envelope(status, response))
-            elif status != 499:
-                log.info("refused before logging", extra={"attrs": {"request_id": rid, "account_id": account,
-                                                                     "endpoint": endpoint, "status": status}})
-
-        try:
-            account, api_key_id = gw.identify(request)
-            raw = await _read_body(request, gw.actions.max_body_bytes)
-            try:
-                body = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                raise Refused(400, "invalid_json", f"request body is not valid JSON: {exc}") from None
-            _check(endpoint, body)
-            valid = True
-            decision = gw.decision(account)
-            if decision.actions:
-                for a in decision.actions:
-                    gw.metrics.actions.labels(a, str(decision.dry_run).lower()).inc()
-                log.info("decision", extra={"attrs": {"request_id": rid, "account_id": account, "actions": sorted(decision.actions),
-                                                      "dry_run": decision.dry_run, **decision.otel()}})
-            if decision.blocks:
-                raise Refused(403, "antidistill_blocked", f"request refused: {decision.reason}",
-                              extra={"verdict": decision.verdict.verdict, "tactics": list(decision.verdict.tactics),
-                                     "source": decision.source})
-            if decision.enforced("throttle"):
-                wait = await gw.take_token(account)
-                if wait > 0:
-                    raise Refused(429, "antidistill_throttled", f"rate limited: {decision.reason}",
-                                  headers={"retry-after": str(max(1, int(wait + 0.999)))})
-            upstream_body = body
-            # identity: SSE bytes are relayed raw, so they must not be compressed
-            headers = {"content-type": "application/json", "accept-encoding": "identity"}
-            if gw.config.upstream_key:
-                headers["authorization"] = f"Bearer {gw.config.upstream_key}"
-            if decision.enforced("degrade"):
-                upstream_body = orjson.loads(raw)  # a copy: the log keeps what the client sent
-                notes.extend(degrade_request(endpoint, upstream_body, gw.actions.degrade))
-            if decision.enforced("watermark"):
-                wm = gw.actions.watermark
-                if wm.upstream_header:
-                    headers[wm.upstream_header] = wm.key_id
-                    notes.append("watermark requested")
-                else:
-                    notes.append("watermark unsupported by upstream")
-            payload = raw if upstream_body is body else orjson.dumps(upstream_body)
-            if isinstance(body.get("stream"), bool) and body["stream"] and endpoint != "/v1/predict":
-                return await _stream(gw, endpoint, payload, headers, rid, finish, notes)
-            status, ctype, content = await _upstream_read(gw, "POST", endpoint, payload, headers)
-            try:
-                resp_obj = orjson.loads(content) if content else None
-            except orjson.JSONDecodeError:
-                resp_obj = None
-            if status >= 500:
-                gw.metrics.upstream_errors.labels(f"status_{status}").inc()
-            if status < 400 and not isinstance(resp_obj, dict):
-                gw.metrics.upstream_errors.labels("bad_body").inc()
-                raise Refused(502, "upstream_bad_response", "the model server answered with something that is not a JSON object")
-            if decision.enforced("degrade") and isinstance(resp_obj, dict) and status < 400:
-                changed = degrade_response(endpoint, resp_obj, gw.actions.degrade)
-                if changed:
-                    notes.extend(changed)
-                    content = orjson.dumps(resp_obj)
-            finish(status, resp_obj if isinstance(resp_obj, dict) else None)
-            out_headers = {"x-request-id": rid}
-            if notes:
-                out_headers["x-antidistill-actions"] = ",".join(sorted(decision.actions))
-            return Response(content, status_code=status, media_type=ctype, headers=out_headers)
-        except Refused as exc:
-            finish(exc.status, None)
-            return _error(exc, rid)
-        except ClientDisconnect:
-            finish(499, None)
-            return Response(status_code=499)
+    def headers_of(request: Request) -> dict[bytes, bytes]:
+        return dict(request.scope["headers"])
 
     async def models(request: Request) -> Response:
         try:
-            gw.identify(request)
-            status, ctype, content = await _upstream_read(gw, "GET", "/v1/models", None, {})
+            gw.identify(headers_of(request))
+            try:
+                status, up_headers, content = await gw.upstream.request("GET", "/v1/models")
+            except UpstreamError as exc:
+                raise _upstream_failure(gw, exc) from None
         except Refused as exc:
             return _error(exc)
-        return Response(content, status_code=status, media_type=ctype)
+        return Response(content, status_code=status, media_type=(header(up_headers, b"content-type", _JSON)).decode("latin-1"))
 
     async def health(request: Request) -> Response:
         worker_ok = gw.worker is not None and gw.worker.alive()
         redis_ok = gw.redis.ok if gw.redis else None
         status = "ok" if worker_ok and (redis_ok is not False) and not gw.detector_failed else "degraded"
         body = {"status": status, "detection_worker": worker_ok, "detectors_ok": not gw.detector_failed,
+                "detection_backlog": gw.worker.backlog if gw.worker else None,
                 "redis": None if gw.redis is None else {"ok": redis_ok, "error": gw.redis.last_error,
                                                         "queued_events": len(gw.redis.outbox), "instance": gw.redis.instance},
                 "log": None if gw.log is None else {"lines_written": gw.log.lines_written, "flush_ms": gw.config.flush_ms},
@@ -640,7 +864,7 @@ def build_app(config: GatewayConfig) -> Starlette:
         finally:
             await gw.stop()
 
-    routes = [Route(p, proxy, methods=["POST"]) for p in PROXIED] + [
+    routes = [
         Route("/v1/models", models, methods=["GET"]),
         Route("/healthz", health, methods=["GET"]),
         Route("/metrics", metrics, methods=["GET"]),
@@ -650,46 +874,6 @@ def build_app(config: GatewayConfig) -> Starlette:
         Route("/admin/reload", admin(admin_reload), methods=["POST"]),
         Route("/admin/rescore", admin(admin_rescore), methods=["POST"]),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.gateway = gw
-    return app
-
-
-async def _stream(gw: Gateway, endpoint: str, payload: bytes, headers: dict[str, str], rid: str, finish, notes) -> Response:
-    try:
-        up = await gw.client.post(endpoint.lstrip("/"), data=payload, headers=headers)
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-        raise _upstream_failure(gw, exc) from None
-    if up.status >= 400:
-        try:
-            content = await up.read()
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            raise _upstream_failure(gw, exc) from None
-        finally:
-            up.release()
-        try:
-            obj = orjson.loads(content)
-        except orjson.JSONDecodeError:
-            obj = None
-        finish(up.status, obj if isinstance(obj, dict) else None)
-        return Response(content, status_code=up.status, media_type=up.headers.get("content-type", "application/json"))
-    assembler = _SSEAssembler(endpoint)
-
-    async def relay():
-        status = up.status
-        try:
-            # Bytes go out exactly as they came in; the assembler only reads them.
-            async for chunk in up.content.iter_any():
-                assembler.feed(chunk)
-                yield chunk
-        except (aiohttp.ClientError, asyncio.TimeoutError):
-            gw.metrics.upstream_errors.labels("stream_broken").inc()
-            status = 502
-        finally:
-            up.release()
-            finish(status, assembler.body())
-
-    out_headers = {k: v for k, v in up.headers.items() if k.lower() not in _HOP_HEADERS}
-    out_headers["x-request-id"] = rid
-    return StreamingResponse(relay(), status_code=up.status, headers=out_headers,
-                             media_type=up.headers.get("content-type", "text/event-stream"))
+    rest = Starlette(routes=routes, lifespan=lifespan)
+    rest.state.gateway = gw
+    return GatewayApp(gw, rest)

@@ -54,8 +54,11 @@ def gateway(
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
+    # proxy_headers=False: uvicorn would otherwise take the client address
+    # from X-Forwarded-For of any loopback peer; the gateway decides that
+    # itself (--trust-forwarded-for).
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, loop=workers_loop, http="httptools",
-                timeout_graceful_shutdown=5)
+                timeout_graceful_shutdown=5, proxy_headers=False)
 
 
 def stub_upstream(
@@ -74,7 +77,7 @@ def stub_upstream(
 
     host, port = _host_port(listen)
     uvicorn.run(StubUpstream(delay_s=delay_ms / 1000), host=host, port=port, log_level="warning", access_log=False,
-                http="httptools")
+                http="httptools", proxy_headers=False)
 
 
 def model_server(

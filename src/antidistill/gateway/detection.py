@@ -21,7 +21,9 @@ It runs in a separate process by default (``spawn``): on two cores the
 scorer's pandas and regex work then never holds the request loop's GIL. A
 thread runner with the same protocol exists for tests and for LiteLLM.
 
-Protocol (tuples over a duplex pipe): to the worker ``("events", [event])``,
+Protocol (tuples over a duplex pipe): to the worker ``("events", [event])``
+(each event a dict or, from the gateway, its serialised log line: the
+gateway serialises an exchange once and the worker parses it),
 ``("rescore", seq)``, ``("policy", policy)``, ``("replay", [dir])``,
 ``("stop",)``; from it ``("verdicts", {account: Verdict}, info)``.
 """
@@ -31,11 +33,14 @@ from __future__ import annotations
 import collections
 import logging
 import multiprocessing as mp
+import os
 import threading
 import time
 import traceback
 from collections.abc import Callable
 from typing import Any
+
+import orjson
 
 from antidistill.events.validate import BadRecord
 from antidistill.gateway.actions import Verdict, load_actions
@@ -66,13 +71,20 @@ class DetectionCore:
         self.last_partial = 0.0
         self.changed_since_full = False
 
-    def add(self, events: list[dict[str, Any]]) -> None:
+    def add(self, events: list[dict[str, Any] | bytes]) -> None:
+        """Apply events: dicts, or log lines (bytes) as the gateway sends them."""
         for ev in events:
             try:
+                if type(ev) is not dict:
+                    try:
+                        ev = orjson.loads(ev)
+                    except orjson.JSONDecodeError as exc:
+                        raise BadRecord(None, "not_json", str(exc)) from None
                 self.state.update(ev)
             except BadRecord as exc:
                 self.bad_events += 1
-                log.warning("event %s not added to detection state: %s", str(ev.get("request_id"))[:80], exc)
+                rid = ev.get("request_id") if type(ev) is dict else None
+                log.warning("event %s not added to detection state: %s", str(rid)[:80], exc)
             else:
                 self.changed_since_full = True
 
@@ -176,8 +188,16 @@ def _serve(conn, policy: Policy, profile, replay: Callable[[], Any] | None = Non
             conn.send(("verdicts", verdicts, {**core.info(), "full": full, "seq": pending_seq if force else None}))
 
 
-def _process_main(conn, policy: Policy, profile, replay_dirs: list[str] | None) -> None:
+def _process_main(conn, policy: Policy, profile, replay_dirs: list[str] | None, nice: int = 0) -> None:
     logging.basicConfig(level=logging.WARNING)
+    if nice:
+        # Lower priority than the request path: when the cores are busy,
+        # requests are served first and detection catches up afterwards
+        # (its backlog is on /healthz and /metrics).
+        try:
+            os.nice(nice)
+        except OSError:
+            pass
     replay = None
     if replay_dirs:
         from antidistill.gateway.durable import read_log
@@ -195,13 +215,13 @@ class DetectionWorker:
     """Runs the detection core in a process (default) or a thread; see module doc."""
 
     def __init__(self, policy: Policy, on_verdicts: Callable[[dict[str, Verdict], dict[str, Any]], None], *,
-                 mode: str = "process", profile=None, replay_dirs: list[str] | None = None) -> None:
+                 mode: str = "process", profile=None, replay_dirs: list[str] | None = None, nice: int = 0) -> None:
         self.on_verdicts = on_verdicts
         self.mode = mode
         if mode == "process":
             ctx = mp.get_context("spawn")
             self.conn, child = ctx.Pipe(duplex=True)
-            self.proc = ctx.Process(target=_process_main, args=(child, policy, profile, replay_dirs),
+            self.proc = ctx.Process(target=_process_main, args=(child, policy, profile, replay_dirs, nice),
                                     name="antidistill-detection", daemon=True)
             self.proc.start()
         elif mode == "thread":
@@ -253,8 +273,8 @@ class DetectionWorker:
         with self._send_lock:
             self.conn.send(msg)
 
-    def add(self, events: list[dict[str, Any]]) -> None:
-        """Queue events for the worker (never blocks)."""
+    def add(self, events: list[dict[str, Any] | bytes]) -> None:
+        """Queue events (dicts or serialised log lines) for the worker (never blocks)."""
         if not events:
             return
         if len(self._outbox) >= self._outbox_cap:

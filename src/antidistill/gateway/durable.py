@@ -60,7 +60,12 @@ class DurableLog:
         return self
 
     def append(self, event: dict[str, Any]) -> None:
-        line = orjson.dumps(event) + b"\n"
+        self.append_line(orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE))
+
+    def append_line(self, line: bytes) -> None:
+        """Queue one already serialised line (ending with a newline) for the next group commit."""
+        # list.append is atomic under the GIL; the flusher swaps the list under
+        # the lock, so a line is either in this flush or the next one.
         with self._lock:
             self._pending.append(line)
 

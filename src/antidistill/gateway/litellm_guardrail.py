@@ -128,6 +128,5 @@ class AntidistillGuardrail(CustomGuardrail):
                  "request": meta["request"], "response": response, "status": status,
                  "latency_ms": round((time.perf_counter() - meta["started"]) * 1000, 3)}
         if decision is not ALLOW or meta["notes"]:
-            event["gateway"] = {**decision.otel(), "actions": sorted(decision.actions), "dry_run": decision.dry_run,
-                                "changes": meta["notes"]}
+            event["gateway"] = {**decision.log_attrs, "changes": meta["notes"]}
         self.gateway.record(event)

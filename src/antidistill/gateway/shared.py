@@ -30,9 +30,6 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import orjson
 
 log = logging.getLogger("antidistill.gateway.shared")
 
@@ -96,7 +93,7 @@ class OverrideStore:
 class RedisShare:
     """Shared events, overrides and token buckets for several gateway instances."""
 
-    def __init__(self, url: str, *, on_events: Callable[[list[dict[str, Any]]], None],
+    def __init__(self, url: str, *, on_events: Callable[[list[bytes]], None],
                  on_override: Callable[[str, str | None], None]) -> None:
         import redis.asyncio as aioredis
 
@@ -144,11 +141,13 @@ class RedisShare:
         self.ok = False
         self.last_error = f"{type(exc).__name__}: {exc}"
 
-    def publish(self, event: dict[str, Any]) -> None:
+    def publish(self, line: bytes) -> None:
+        """Queue one exchange, already serialised (the gateway's log line), for the shared stream."""
         if len(self.outbox) == self.outbox.maxlen:
             self.dropped += 1
-        self.outbox.append(orjson.dumps(event))
-        self._wake.set()
+        self.outbox.append(line)
+        if not self._wake.is_set():
+            self._wake.set()
 
     async def _publish_loop(self) -> None:
         while True:
@@ -199,13 +198,15 @@ class RedisShare:
             for stream, entries in got or []:
                 name = stream.decode()
                 if name == EVENTS_STREAM:
-                    events = []
+                    # Raw lines: the detection worker parses them, not this process.
+                    lines = []
+                    mine = self.instance.encode()
                     for eid, fields in entries:
                         self.last_event_id = eid.decode()
-                        if fields.get(b"i", b"").decode() != self.instance:
-                            events.append(orjson.loads(fields[b"e"]))
-                    if events:
-                        self.on_events(events)
+                        if fields.get(b"i", b"") != mine:
+                            lines.append(fields[b"e"])
+                    if lines:
+                        self.on_events(lines)
                 else:
                     for eid, fields in entries:
                         self.last_control_id = eid.decode()
