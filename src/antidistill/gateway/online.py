@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from datasketch import HyperLogLog
 
@@ -509,14 +510,20 @@ def _profile_frame(profile: pd.DataFrame | None, accounts: list[str]) -> pd.Data
 def feature_set(states: dict[str, AccountState], cp: CompiledPolicy, profile: pd.DataFrame | None = None) -> FeatureSet:
     """The batch pipeline's FeatureSet, built from online per-account state."""
     ids = sorted(states)
-    agg = pd.DataFrame([states[a].aggregates(a, cp) for a in ids])
-    if agg.empty:
-        agg = pd.DataFrame(columns=list(AccountState().aggregates("", cp)))
-    for col in agg.columns:
-        if col in ("first_ts", "last_ts"):
-            agg[col] = pd.to_datetime(agg[col]).astype("datetime64[us]")
-        elif col != "account_id":
-            agg[col] = pd.to_numeric(agg[col], errors="coerce").astype("float64")
+    rows = [states[a].aggregates(a, cp) for a in ids]
+    # Column by column, straight into numpy (one DataFrame construction):
+    # building the frame row-wise and converting each column after cost
+    # ~80 ms per call, most of a small rescoring's time.
+    columns: dict[str, Any] = {}
+    for col in rows[0] if rows else AccountState().aggregates("", cp):
+        values = [r[col] for r in rows]
+        if col == "account_id":
+            columns[col] = pd.Series(values, dtype=None if values else object)  # dtype as the row-wise frame inferred it
+        elif col in ("first_ts", "last_ts"):
+            columns[col] = pd.Series(pd.to_datetime(values)).astype("datetime64[us]")
+        else:
+            columns[col] = np.array([math.nan if v is None else v for v in values], dtype=np.float64)
+    agg = pd.DataFrame(columns)
     samples, infra, activity, evidence, predict, end_users = [], [], [], [], [], []
     for a in ids:
         s = states[a]
