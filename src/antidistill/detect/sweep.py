@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from antidistill.detect.base import Detector, Scored, Signal, own_params, register
 from antidistill.detect.text_rules import breadth_term, output_term
-from antidistill.features.templates import mine_templates
+from antidistill.features.templates import mine_templates, shared_instructions
 
 
 @register
@@ -28,6 +28,9 @@ class CapabilitySweep(Detector):
     def fit(self, features):
         first_turns = features.samples[features.samples["n_user_turns"].fillna(1) <= 1]
         self.templates_ = mine_templates(first_turns, self.params["jaccard_threshold"])
+        # Found here because this is where the sampled prompts are mined;
+        # they are used by linkage, not by this detector's score.
+        self.templates_.instructions = shared_instructions(first_turns)
         features.templates = self.templates_
         return self
 

@@ -47,10 +47,13 @@ class ReasoningHarvest(Detector):
     name = "reasoning-harvest"
     tactic = "reasoning-harvest"
     rule = "reasoning-elicitation"
+    #: the same patterns over the user's message alone
+    prompt_rule = "reasoning-in-prompt"
 
     def __init__(self, volume_midpoint=40, volume_scale=12, share_midpoint=0.35, share_scale=0.08,
                  breadth_midpoint=3.5, breadth_scale=0.6, min_active_hours=3,
-                 output_tokens_midpoint=200, output_tokens_scale=50, output_weight=0.6):
+                 output_tokens_midpoint=200, output_tokens_scale=50, output_weight=0.6,
+                 system_prompt_weight=0.5):
         super().__init__(**own_params(locals()))
 
     def measure(self, features):
@@ -59,6 +62,11 @@ class ReasoningHarvest(Detector):
         m = a[["n_chat", f"n_rule_{self.rule.replace('-', '_')}", "n_domain_tagged_reasoning", "active_hours",
                "sum_completion_tokens", *cols]].copy()
         m.columns = ["n_chat", "n_reasoning", "n_tagged", "active_hours", "completion_tokens", *cols]
+        in_prompt = f"n_rule_{self.prompt_rule.replace('-', '_')}"
+        if in_prompt in a.columns:
+            # Matches only the system prompt explains count for less.
+            system_only = m["n_reasoning"] - a[in_prompt]
+            m["n_reasoning"] = a[in_prompt] + self.params["system_prompt_weight"] * system_only
         return m
 
     def score(self, m, features):
@@ -80,7 +88,7 @@ class ReasoningHarvest(Detector):
                 s *= 0.5  # one short burst reads like a benchmark run
             ev = self.examples(features, subject, self.rule, features.members(subject))
             out[subject] = Scored(s, [
-                Signal("reasoning_requests", int(n), ev),
+                Signal("reasoning_requests", round(float(n), 1), ev),
                 Signal("reasoning_share", share),
                 Signal("reasoning_domains", breadth),
                 Signal("mean_completion_tokens", row["completion_tokens"] / max(row["n_chat"], 1)),

@@ -18,6 +18,7 @@ unrelated phrasing into one giant cluster.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -31,12 +32,13 @@ _DIGITS = re.compile(r"\d+")
 NUM_PERM = 64
 MIN_TOKENS = 6
 MIN_SIBLINGS = 2
-#: LSH buckets larger than this hold boilerplate shared by everyone; they are
-#: sampled down rather than compared all-pairs.
+#: LSH buckets larger than this (boilerplate, or one template filled
+#: thousands of times) are compared in windows rather than all-pairs.
 MAX_BUCKET = 200
 _PRIME = np.uint64((1 << 31) - 1)
 _HASH_SEED = 1
 _PAIR_CHUNK = 1 << 20
+_BAND_MULT = np.uint64(0x9E3779B97F4A7C15)
 _TRIU: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
 
@@ -52,6 +54,9 @@ class Templates:
     requests_of_account: dict[str, list[str]]
     #: (account_a, account_b), a < b -> sibling pairs between their prompts
     shared_pairs: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: "sha256:<digest>" of an instruction line -> accounts wrapping their
+    #: prompts in it (see :func:`shared_instructions`)
+    instructions: dict[str, set[str]] = field(default_factory=dict)
 
     def examples(self, accounts: list[str], k: int = 3) -> list[str]:
         """Up to ``k`` templated request ids of the given accounts."""
@@ -104,24 +109,40 @@ def _signatures(shingle_sets: list[set[bytes]], num_perm: int) -> np.ndarray:
     return sig
 
 
-def _candidate_pairs(sig: np.ndarray, bands: int, rows: int, rng: np.random.Generator) -> np.ndarray:
+def _candidate_pairs(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """Pairs (i < j) that agree on all rows of at least one band, as int64 codes i * n + j."""
     n = len(sig)
     out: list[np.ndarray] = []
     for band in range(bands):
-        block = np.ascontiguousarray(sig[:, band * rows : (band + 1) * rows])
-        _, key = np.unique(block.view(np.dtype((np.void, block.dtype.itemsize * rows))).ravel(), return_inverse=True)
+        # One 64-bit key per band (a polynomial hash of its rows): sorting
+        # integers is far cheaper than comparing rows as opaque bytes.
+        block = sig[:, band * rows : (band + 1) * rows].astype(np.uint64)
+        key64 = np.zeros(n, dtype=np.uint64)
+        for k in range(rows):
+            key64 = key64 * _BAND_MULT + block[:, k]
+        _, key = np.unique(key64, return_inverse=True)
         order = np.argsort(key, kind="stable")
         # Only buckets of two or more are split out: most prompts sit alone.
         order = order[np.bincount(key)[key[order]] >= 2]
         bounds = np.flatnonzero(np.diff(key[order])) + 1
         for bucket in np.split(order, bounds) if len(order) else ():
-            if len(bucket) > MAX_BUCKET:
-                bucket = rng.choice(bucket, MAX_BUCKET, replace=False)
             bucket = np.sort(bucket)
-            i, j = _TRIU.get(len(bucket)) or _TRIU.setdefault(len(bucket), np.triu_indices(len(bucket), 1))
-            out.append(bucket[i].astype(np.int64) * n + bucket[j])
-    return np.unique(np.concatenate(out)) if out else np.empty(0, dtype=np.int64)
+            # A huge bucket (one template filled thousands of times) is
+            # compared in overlapping windows of neighbours in sample order,
+            # which keeps an account's prompts together: every prompt meets
+            # its own account's siblings without all-pairs cost.
+            step = MAX_BUCKET // 2
+            starts = range(0, max(len(bucket) - step, 1), step) if len(bucket) > MAX_BUCKET else (0,)
+            for lo in starts:
+                window = bucket[lo : lo + MAX_BUCKET]
+                i, j = _TRIU.get(len(window)) or _TRIU.setdefault(len(window), np.triu_indices(len(window), 1))
+                out.append(window[i].astype(np.int64) * n + window[j])
+    if not out:
+        return np.empty(0, dtype=np.int64)
+    # Sort-based de-duplication: numpy's hash-based unique is slow on tens
+    # of millions of int64 codes.
+    codes = np.sort(np.concatenate(out))
+    return codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
 
 
 def mine_templates(samples: pd.DataFrame, jaccard_threshold: float = 0.5) -> Templates:
@@ -141,7 +162,7 @@ def mine_templates(samples: pd.DataFrame, jaccard_threshold: float = 0.5) -> Tem
     n = len(keep)
     sig = _signatures([_shingles(token_lists[i], texts[i]) for i in keep], NUM_PERM)
     bands, rows = _lsh_shape(jaccard_threshold)
-    codes = _candidate_pairs(sig, bands, rows, np.random.default_rng(0))
+    codes = _candidate_pairs(sig, bands, rows)
     left, right = codes // n, codes % n
     # Identical normalised text is a repeat, not a sibling with another slot.
     norm_id = pd.factorize(pd.Series([" ".join(token_lists[i]) for i in keep]))[0]
@@ -151,7 +172,8 @@ def mine_templates(samples: pd.DataFrame, jaccard_threshold: float = 0.5) -> Tem
         similar[lo:hi] = (sig[left[lo:hi]] == sig[right[lo:hi]]).mean(axis=1) >= jaccard_threshold
     similar &= norm_id[left] != norm_id[right]
     left, right = left[similar], right[similar]
-    acct_id, acct_names = pd.factorize(pd.Series([accts[i] for i in keep]))
+    acct_id, acct_index = pd.factorize(pd.Series([accts[i] for i in keep], dtype=object))
+    acct_names = acct_index.tolist()
     same = acct_id[left] == acct_id[right]
     own = np.bincount(left[same], minlength=n) + np.bincount(right[same], minlength=n)
     is_templated = own >= MIN_SIBLINGS
@@ -166,7 +188,7 @@ def mine_templates(samples: pd.DataFrame, jaccard_threshold: float = 0.5) -> Tem
     lo_ids, hi_ids = np.minimum(a_ids, b_ids), np.maximum(a_ids, b_ids)
     pair_codes, counts = np.unique(lo_ids.astype(np.int64) * len(acct_names) + hi_ids, return_counts=True)
     for code, c in zip(pair_codes.tolist(), counts.tolist(), strict=True):
-        a, b = str(acct_names[code // len(acct_names)]), str(acct_names[code % len(acct_names)])
+        a, b = acct_names[code // len(acct_names)], acct_names[code % len(acct_names)]
         shared[(min(a, b), max(a, b))] = c
     return Templates(dict(sampled), dict(templated), dict(requests_of), dict(shared))
 
@@ -176,3 +198,47 @@ def _lsh_shape(threshold: float) -> tuple[int, int]:
     # false positive and false negative probabilities at this threshold.
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
     return lsh.b, lsh.r
+
+
+#: An instruction line must have at least this many words: short phrases
+#: ("think step by step") are common language, not a script's signature.
+WRAPPER_MIN_WORDS = 6
+_LINE_SPLIT = re.compile(r"\s*\n\s*")
+
+
+def shared_instructions(samples: pd.DataFrame, min_share: float = 0.5) -> dict[str, set[str]]:
+    """Instruction lines that several accounts wrap around varied prompts.
+
+    A harvesting script puts the same instruction line ("write out your
+    entire thought process ...") before or after every question it sends,
+    whatever account sends it. A line counts when it is one of several lines
+    of a prompt (there is other content around it), it recurs with different
+    content around it, and it is in at least ``min_share`` of the sampled
+    prompts of each account that is listed for it: people who paste a
+    popular phrase now and then do not wrap everything in it.
+    Returns ``"sha256:<digest>" -> accounts`` for lines used by two or more
+    accounts.
+    """
+    rows = samples[["account_id", "request_id", "prompt"]].dropna(subset=["prompt"])
+    per_account = rows.groupby("account_id").size()
+    uses: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    contexts: dict[str, set[str]] = defaultdict(set)
+    for acct, rid, prompt in zip(rows["account_id"], rows["request_id"], rows["prompt"], strict=True):
+        lines = [ln for ln in _LINE_SPLIT.split(prompt.strip()) if ln]
+        if len(lines) < 2:
+            continue
+        normed = [" ".join(_tokens(ln)) for ln in lines]
+        for k, norm in enumerate(normed):
+            if norm.count(" ") + 1 < WRAPPER_MIN_WORDS:
+                continue
+            uses[norm][acct] += 1
+            if len(contexts[norm]) < 3:
+                contexts[norm].add(" ".join(normed[:k] + normed[k + 1 :]))
+    out: dict[str, set[str]] = {}
+    for norm, by_account in uses.items():
+        if len(by_account) < 2 or len(contexts[norm]) < 2:
+            continue
+        accts = {a for a, n in by_account.items() if n >= min_share * per_account[a]}
+        if len(accts) >= 2:
+            out["sha256:" + hashlib.sha256(norm.encode()).hexdigest()[:16]] = accts
+    return out

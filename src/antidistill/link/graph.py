@@ -16,7 +16,7 @@ from antidistill.policy import Linkage
 #: Link kinds that say the same *actor* is behind two accounts. The others
 #: (networks, user agents, e-mail domains, sign-up times) are shared by
 #: honest neighbours too, and never lift an account on their own.
-ACTOR_KINDS = frozenset({"payment", "template", "system_prompt"})
+ACTOR_KINDS = frozenset({"payment", "template", "system_prompt", "instruction"})
 #: Minimum active time buckets before activity patterns are compared.
 MIN_BUCKETS_FOR_SYNC = 6
 SYNC_JACCARD = 0.6
@@ -45,6 +45,9 @@ def _value_groups(fs, templates, linkage: Linkage) -> dict[tuple[str, str], set[
     groups: dict[tuple[str, str], set[str]] = defaultdict(set)
     for acct, kind, value in zip(fs.infra["account_id"], fs.infra["kind"], fs.infra["value"], strict=True):
         groups[(kind, _display(kind, value))].add(acct)
+    if templates is not None:
+        for key, accts in templates.instructions.items():
+            groups[("instruction", key)] |= accts
     prof = fs.profile
     if len(prof):
         # Sign-up data of accounts that sent nothing in these events has

@@ -13,7 +13,7 @@ import orjson
 import pandas as pd
 
 from antidistill.detect import Detector, Scored, Signal, build_detectors, rollup
-from antidistill.events import iter_event_batches, read_accounts
+from antidistill.events import load_events, read_accounts
 from antidistill.events.stream import QuarantineRecord, Summary
 from antidistill.features import extract_features, open_engine
 from antidistill.features.engine import open_store_engine
@@ -188,9 +188,20 @@ def _campaigns(fs, policy, detectors, measurements, pattern, score, signals, tac
             continue
         c_tactics = {t for t, s in strengths.items() if s >= TACTIC_AT} | set().union(*(tactics[m] for m in members))
         sub = ag.graph.subgraph(members)
-        actor_linked = {n for n in members if any(set(sub.edges[n, o]["kinds"]) & ACTOR_KINDS for o in sub.neighbors(n))}
+        # Tied by actor links to two other members (one if there is only one
+        # other): a single shared phrase with one member is how a stranger
+        # who copied a popular prompt looks, too.
+        ties_needed = min(2, len(members) - 1)
+        actor_linked = {n for n in members
+                        if sum(bool(set(sub.edges[n, o]["kinds"]) & ACTOR_KINDS) for o in sub.neighbors(n)) >= ties_needed}
         lifted = []
         for m in members:
+            if agg.at[m, "n_end_users"] >= PLATFORM_MIN_END_USERS:
+                # A platform's traffic is many people's: it is judged on its
+                # own and per end user, never lifted as one actor.
+                if policy.verdict(score[m]) != "benign":
+                    lifted.append(m)
+                continue
             need = linkage.min_member_pattern_actor_linked if m in actor_linked else linkage.min_member_pattern_infra_only
             # A member is lifted for a tactic only when the campaign's pooled
             # traffic shows that tactic and the member's own traffic looks
@@ -258,22 +269,20 @@ def run_scan(
     workdir: Path | None = None,
 ) -> ScanResult:
     policy = policy if isinstance(policy, Policy) else load_policy(policy)
-    stream = iter_event_batches(list(events), fmt=fmt, max_bad=max_bad, progress=progress, dedupe=True)
     quarantined: list[QuarantineRecord] = []
     acct_table = None
     if accounts is not None:
         read = read_accounts(accounts)
         acct_table = read.table
         quarantined.extend(read.quarantined)
+    loaded = []  # DuckDB parses the logs (antidistill.events.sql_load)
 
-    def batches():
-        for b in stream:
-            quarantined.extend(stream.take_quarantine())
-            yield b
-        quarantined.extend(stream.take_quarantine())
+    def load(con) -> None:
+        loaded.append(load_events(con, list(events), fmt=fmt, max_bad=max_bad, progress=progress))
+        quarantined.extend(loaded[0].quarantine)
 
-    with open_engine(engine, batches(), acct_table, workdir=workdir) as eng:
-        return _scan_engine(eng, policy, stream.summary, quarantined)
+    with open_engine(engine, load, acct_table, workdir=workdir) as eng:
+        return _scan_engine(eng, policy, loaded[0].summary, quarantined)
 
 
 def scan_store(db_path: str | Path, *, engine: str = "duckdb", policy: Policy | str | Path | None = None,
