@@ -62,13 +62,16 @@ class AgenticHarvest(Detector):
     """Tool definitions plus synthetic tasks at volume.
 
     A real agent or coding assistant sends the same tool set over and over;
-    a harvest of tool-use traces invents a new tool set for each task.
+    a harvest of tool-use traces invents a new tool set for each task. The
+    pattern is the number of distinct tool sets, not their share of requests:
+    a multi-step task repeats its tool set at every step, so the share says
+    more about task length than about invention.
     """
 
     name = "agentic-harvest"
     tactic = "agentic-harvest"
 
-    def __init__(self, toolset_diversity_midpoint=0.25, toolset_diversity_scale=0.06, volume_midpoint=30, volume_scale=10):
+    def __init__(self, toolsets_midpoint=6, toolsets_scale=1.5, volume_midpoint=30, volume_scale=10):
         super().__init__(**own_params(locals()))
 
     def measure(self, features):
@@ -83,7 +86,7 @@ class AgenticHarvest(Detector):
             if n <= 0:
                 continue
             diversity = row["n_toolsets"] / n
-            pattern = self.curve(diversity, p["toolset_diversity_midpoint"], p["toolset_diversity_scale"])
+            pattern = self.curve(row["n_toolsets"], p["toolsets_midpoint"], p["toolsets_scale"])
             s = self.curve(n, p["volume_midpoint"], p["volume_scale"]) * pattern
             ev = self.examples(features, subject, "tools", features.members(subject))
             out[subject] = Scored(s, [

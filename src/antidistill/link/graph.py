@@ -17,6 +17,9 @@ from antidistill.policy import Linkage
 #: (networks, user agents, e-mail domains, sign-up times) are shared by
 #: honest neighbours too, and never lift an account on their own.
 ACTOR_KINDS = frozenset({"payment", "template", "system_prompt", "instruction"})
+#: Actor links that are one exact identity (a card, a distinctive system
+#: prompt) rather than similar wording, which strangers can share.
+IDENTITY_KINDS = frozenset({"payment", "system_prompt"})
 #: Minimum active time buckets before activity patterns are compared.
 MIN_BUCKETS_FOR_SYNC = 6
 SYNC_JACCARD = 0.6

@@ -19,7 +19,7 @@ from antidistill.features import extract_features, open_engine
 from antidistill.features.engine import open_store_engine
 from antidistill.features.pipeline import FeatureSet
 from antidistill.link import build_graph, communities
-from antidistill.link.graph import ACTOR_KINDS
+from antidistill.link.graph import ACTOR_KINDS, IDENTITY_KINDS
 from antidistill.policy import Policy, load_policy
 
 #: Detector strengths below this are not listed among an account's signals.
@@ -192,8 +192,12 @@ def _campaigns(fs, policy, detectors, measurements, pattern, score, signals, tac
         # other): a single shared phrase with one member is how a stranger
         # who copied a popular prompt looks, too.
         ties_needed = min(2, len(members) - 1)
-        actor_linked = {n for n in members
-                        if sum(bool(set(sub.edges[n, o]["kinds"]) & ACTOR_KINDS) for o in sub.neighbors(n)) >= ties_needed}
+
+        def tied_by(n: str, kinds: frozenset[str]) -> bool:
+            return sum(bool(set(sub.edges[n, o]["kinds"]) & kinds) for o in sub.neighbors(n)) >= ties_needed
+
+        actor_linked = {n for n in members if tied_by(n, ACTOR_KINDS)}
+        identity_linked = {n for n in actor_linked if tied_by(n, IDENTITY_KINDS)}
         lifted = []
         for m in members:
             if agg.at[m, "n_end_users"] >= PLATFORM_MIN_END_USERS:
@@ -202,12 +206,17 @@ def _campaigns(fs, policy, detectors, measurements, pattern, score, signals, tac
                 if policy.verdict(score[m]) != "benign":
                     lifted.append(m)
                 continue
-            need = linkage.min_member_pattern_actor_linked if m in actor_linked else linkage.min_member_pattern_infra_only
+            if m in identity_linked:
+                need = linkage.min_member_pattern_identity_linked
+            elif m in actor_linked:
+                need = linkage.min_member_pattern_actor_linked
+            else:
+                need = linkage.min_member_pattern_infra_only
             # A member is lifted for a tactic only when the campaign's pooled
             # traffic shows that tactic and the member's own traffic looks
             # like it: a strong member elsewhere in the group lends nothing.
             lifts = {t: s for t, s in strengths.items()
-                     if s >= linkage.min_campaign_evidence and pattern[m].get(t, 0.0) > need}
+                     if s >= linkage.min_campaign_evidence and pattern[m].get(t, 0.0) >= need}
             if lifts:
                 best = max(lifts.values())
                 new = max(score[m], linkage.lift * best)
