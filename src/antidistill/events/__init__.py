@@ -15,6 +15,7 @@ from antidistill.events.accounts import AccountsRead, read_accounts
 from antidistill.events.adapters import FORMATS
 from antidistill.events.readers import DEFAULT_MAX_LINE_BYTES
 from antidistill.events.schema import ACCOUNT_SCHEMA, ENDPOINTS, EVENT_SCHEMA, QUARANTINE_SCHEMA
+from antidistill.events.sql_load import Loaded, load_events
 from antidistill.events.store import IngestSummary, ingest, open_store
 from antidistill.events.stream import (
     EventStream,
@@ -53,6 +54,7 @@ __all__ = [
     "EventStream",
     "FileSummary",
     "IngestSummary",
+    "Loaded",
     "QuarantineRecord",
     "Summary",
     "TooManyBadRecords",
@@ -60,6 +62,7 @@ __all__ = [
     "flatten_event",
     "ingest",
     "iter_event_batches",
+    "load_events",
     "open_store",
     "read_accounts",
     "validate",

@@ -1,9 +1,12 @@
 """Execution engines: where the events table lives and queries run.
 
 DuckDB is the embedded default. Spark (local mode, or a cluster through
-``SPARK_MASTER``) is for logs that outgrow one machine. Both receive the same
-normalised Arrow batches from :mod:`antidistill.events` and expose an Ibis
-table called ``events``; nothing downstream knows which engine it runs on.
+``SPARK_MASTER``) is for logs that outgrow one machine. Both get the same
+normalised events, either as Arrow batches from :mod:`antidistill.events` or
+from a loader that fills a DuckDB ``events`` table itself
+(:func:`antidistill.events.load_events`; Spark then reads that table exported
+to Parquet), and expose an Ibis table called ``events``; nothing downstream
+knows which engine it runs on.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +27,9 @@ import pyarrow.parquet as pq
 from antidistill.events.schema import ACCOUNT_SCHEMA, EVENT_SCHEMA
 
 ENGINES = ("duckdb", "spark")
+
+#: Fills the ``events`` table (EVENT_SCHEMA) of the DuckDB connection it is given.
+EventLoader = Callable[[duckdb.DuckDBPyConnection], object]
 
 
 @dataclass
@@ -48,14 +54,27 @@ class Engine:
         self.close()
 
 
-def _duckdb_engine(batches: Iterable[pa.RecordBatch], accounts: pa.Table, db_path: Path | None) -> Engine:
+def _loaded_duckdb(events: Iterable[pa.RecordBatch] | EventLoader, db_path: Path | None) -> duckdb.DuckDBPyConnection:
+    """A connection whose ``events`` table holds the events (closed again if loading fails)."""
     con = duckdb.connect(str(db_path) if db_path else ":memory:")
-    con.execute(f"SET threads TO {os.cpu_count() or 2}")
-    # An empty Arrow table of the schema gives DuckDB the column types.
-    empty = EVENT_SCHEMA.empty_table()  # noqa: F841  (referenced by name in SQL)
-    con.execute("CREATE OR REPLACE TABLE events AS SELECT * FROM empty")
-    for batch in batches:
-        con.execute("INSERT INTO events SELECT * FROM batch")
+    try:
+        con.execute(f"SET threads TO {os.cpu_count() or 2}")
+        if callable(events):
+            events(con)
+            return con
+        # An empty Arrow table of the schema gives DuckDB the column types.
+        empty = EVENT_SCHEMA.empty_table()  # noqa: F841  (referenced by name in SQL)
+        con.execute("CREATE OR REPLACE TABLE events AS SELECT * FROM empty")
+        for batch in events:
+            con.execute("INSERT INTO events SELECT * FROM batch")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _duckdb_engine(events: Iterable[pa.RecordBatch] | EventLoader, accounts: pa.Table, db_path: Path | None) -> Engine:
+    con = _loaded_duckdb(events, db_path)
     con.execute("CREATE OR REPLACE TABLE accounts AS SELECT * FROM accounts")
     backend = ibis.duckdb.from_connection(con)
     return Engine("duckdb", backend, backend.table("events"), backend.table("accounts"), [con.close])
@@ -79,9 +98,15 @@ def spark_session():  # pragma: no cover - exercised by the spark tests
     return spark
 
 
-def _spark_engine(batches: Iterable[pa.RecordBatch], accounts: pa.Table, workdir: Path | None) -> Engine:
+def _spark_engine(batches: Iterable[pa.RecordBatch] | EventLoader, accounts: pa.Table, workdir: Path | None) -> Engine:
     # Spark reads Parquet staged from the same normalised batches, so both
     # engines see byte-identical input.
+    if callable(batches):
+        con = _loaded_duckdb(batches, None)
+        try:
+            return _spark_engine(_events_batches(con), accounts, workdir)
+        finally:
+            con.close()
     staging = Path(tempfile.mkdtemp(prefix="antidistill-spark-", dir=workdir))
     events_dir = staging / "events"
     events_dir.mkdir()
@@ -122,29 +147,35 @@ def open_store_engine(name: str, db_path: Path, *, workdir: Path | None = None) 
     if name != "spark":
         con.close()
         raise ValueError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
-    cols = ", ".join(EVENT_SCHEMA.names)
-
-    def batches():
-        reader = con.execute(f"SELECT {cols} FROM events ORDER BY request_id").fetch_record_batch(65_536)
-        for batch in reader:
-            yield batch.cast(EVENT_SCHEMA)
-
     accounts = con.execute(f"SELECT {', '.join(ACCOUNT_SCHEMA.names)} FROM accounts").fetch_arrow_table().cast(ACCOUNT_SCHEMA)
     try:
-        return _spark_engine(batches(), accounts, workdir)
+        return _spark_engine(_events_batches(con), accounts, workdir)
     finally:
         con.close()
 
 
+def _events_batches(con: duckdb.DuckDBPyConnection) -> Iterable[pa.RecordBatch]:
+    """The ``events`` table of a DuckDB connection as EVENT_SCHEMA batches, for Spark."""
+    cols = ", ".join(EVENT_SCHEMA.names)
+    reader = con.execute(f"SELECT {cols} FROM events ORDER BY request_id").fetch_record_batch(65_536)
+    for batch in reader:
+        yield batch.cast(EVENT_SCHEMA)
+
+
 def open_engine(
     name: str,
-    batches: Iterable[pa.RecordBatch],
+    batches: Iterable[pa.RecordBatch] | EventLoader,
     accounts: pa.Table | None = None,
     *,
     db_path: Path | None = None,
     workdir: Path | None = None,
 ) -> Engine:
-    """Load normalised event batches into engine ``name`` and return it."""
+    """Load normalised events into engine ``name`` and return it.
+
+    ``batches`` are Arrow batches of EVENT_SCHEMA, or an :data:`EventLoader`
+    that fills DuckDB's ``events`` table itself (for Spark, in a DuckDB
+    connection of its own whose table is then staged as Parquet).
+    """
     if accounts is None:
         accounts = ACCOUNT_SCHEMA.empty_table()
     if name == "duckdb":

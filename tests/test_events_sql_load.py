@@ -1,0 +1,241 @@
+"""The DuckDB loader (antidistill.events.sql_load) against the Python path it stands in for.
+
+Every test loads the same input both ways: ``iter_event_batches(..., dedupe=True)``
+(the Python path) and ``load_events`` into DuckDB; the events tables (sorted),
+the quarantine records, the per-file counts and any ``TooManyBadRecords``
+must be the same.
+"""
+
+from __future__ import annotations
+
+import copy
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import orjson
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from antidistill.events import EVENT_SCHEMA, TooManyBadRecords, iter_event_batches, load_events
+
+from test_events_ingest import BAD_LINES, GOOD_LINES
+from test_events_properties import mutated_events
+
+DATA = Path(__file__).parent / "data"
+EVENTS = [orjson.loads(line) for line in GOOD_LINES]
+ORDER = [("request_id", "ascending"), ("source_file", "ascending"), ("source_line", "ascending")]
+
+
+def python_path(paths: list[Path], **options):
+    stream = iter_event_batches(paths, dedupe=True, **options)
+    batches, quarantine, error = [], [], None
+    try:
+        for batch in stream:
+            batches.append(batch)
+            quarantine.extend(stream.take_quarantine())
+    except TooManyBadRecords as exc:
+        error = str(exc)
+    quarantine.extend(stream.take_quarantine())
+    return pa.Table.from_batches(batches, EVENT_SCHEMA), quarantine, stream.summary, error
+
+
+def sql_path(paths: list[Path], **options):
+    con = duckdb.connect()
+    try:
+        try:
+            loaded = load_events(con, paths, **options)
+        except TooManyBadRecords as exc:
+            return None, None, None, str(exc)
+        table = con.execute("SELECT * FROM events").to_arrow_table().cast(EVENT_SCHEMA)
+        return table, loaded.quarantine, loaded.summary, None, loaded
+    finally:
+        con.close()
+
+
+def counts(summary) -> list[dict]:
+    return [{**vars(f), "seconds": None} for f in summary.files]
+
+
+def assert_same(paths: list[Path], **options):
+    """Both paths agree; returns what the DuckDB loader reported."""
+    table, quarantine, summary, error = python_path(paths, **options)
+    result = sql_path(paths, **options)
+    assert result[3] == error
+    if error is not None:
+        return None
+    sql_table, sql_quarantine, sql_summary, _, loaded = result
+    assert sql_table.num_rows == table.num_rows
+    left, right = table.sort_by(ORDER), sql_table.sort_by(ORDER)
+    for name in EVENT_SCHEMA.names:
+        assert left[name].to_pylist() == right[name].to_pylist(), name
+    assert [q.as_dict() for q in sql_quarantine] == [q.as_dict() for q in quarantine]
+    assert counts(sql_summary) == counts(summary)
+    return loaded
+
+
+def write(path: Path, lines: list[bytes]) -> Path:
+    path.write_bytes(b"".join(line + b"\n" for line in lines))
+    return path
+
+
+def event_line(**changes) -> bytes:
+    event = copy.deepcopy(EVENTS[0])
+    for dotted, value in changes.items():
+        *parents, leaf = dotted.split("__")
+        target = event
+        for key in parents:
+            target = target[int(key)] if isinstance(target, list) else target[key]
+        if value is _DELETE:
+            del target[leaf]
+        else:
+            target[int(leaf) if isinstance(target, list) else leaf] = value
+    return json.dumps(event, ensure_ascii=False).encode()
+
+
+_DELETE = object()
+
+
+def test_fixture_lines_good_and_bad(tmp_path):
+    src = write(tmp_path / "mixed.jsonl", [GOOD_LINES[0], *BAD_LINES, GOOD_LINES[1], b"", b"  ", *GOOD_LINES[2:]])
+    loaded = assert_same([src])
+    assert loaded.summary.accepted == 4 and loaded.summary.quarantined == 4
+    assert loaded.python_lines == len(BAD_LINES)  # the good lines all stayed in DuckDB
+
+
+def test_gzip_multiple_files_and_duplicates_across_them(tmp_path):
+    plain = write(tmp_path / "a.jsonl", GOOD_LINES)
+    gz = tmp_path / "b.jsonl.gz"
+    gz.write_bytes(gzip.compress(b"".join(line + b"\n" for line in [GOOD_LINES[1], *BAD_LINES, GOOD_LINES[1]])))
+    loaded = assert_same([plain, gz, plain])
+    assert [f.duplicates for f in loaded.summary.files] == [0, 2, 4]
+
+
+def test_empty_file_and_only_bad_lines(tmp_path):
+    empty = write(tmp_path / "empty.jsonl", [])
+    bad = write(tmp_path / "bad.jsonl", BAD_LINES * 3)
+    loaded = assert_same([empty, bad])
+    assert loaded.summary.accepted == 0 and loaded.summary.quarantined == 12
+
+
+@pytest.mark.parametrize("max_bad", [0, 2, 5, 100])
+def test_max_bad(tmp_path, max_bad):
+    a = write(tmp_path / "a.jsonl", [GOOD_LINES[0], *BAD_LINES, GOOD_LINES[1]])
+    b = write(tmp_path / "b.jsonl", [*BAD_LINES, GOOD_LINES[2]])
+    assert_same([a, b], max_bad=max_bad)
+
+
+def test_overlong_deep_and_corrupt_input(tmp_path):
+    deep = b'{"request_id": "deep", "x": ' + b"[" * 1100 + b"]" * 1100 + b"}"
+    long = write(tmp_path / "long.jsonl", [GOOD_LINES[0], b'{"x": "' + b"y" * 5000 + b'"}', deep, GOOD_LINES[1]])
+    assert_same([long], max_line_bytes=4096)
+    body = gzip.compress(b"".join(line + b"\n" for line in GOOD_LINES * 50))
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(body[: len(body) // 2])  # truncated gzip: one corrupt_file record
+    assert_same([cut])
+
+
+EDGE_LINES = [
+    event_line(ts="2026-04-02t13:05:09.1234567z"),
+    event_line(ts="2026-04-02 15:05:09+02:00"),
+    event_line(ts="2026-04-02T13:05:09+05:60"),
+    event_line(ts="2026-04-02T13:05:09+24:00"),
+    event_line(ts="2026-02-29T00:00:00Z"),
+    event_line(ts="2024-02-29T23:59:59.999999-23:59"),
+    event_line(ts="0001-01-01T00:00:00+00:30"),
+    event_line(ts="9999-12-31T00:00:00Z"),
+    event_line(ts="2026-04-02T13:05:60Z"),
+    event_line(client_ip="fe80::1%eth0"),
+    event_line(client_ip="::ffff:10.0.0.1"),
+    event_line(client_ip="01.2.3.4"),
+    event_line(client_ip="1.2.3.4 "),
+    event_line(client_ip="2001:db8::g"),
+    event_line(status=99),
+    event_line(latency_ms=3),
+    event_line(latency_ms=1e-7),
+    event_line(latency_ms=1e16),
+    event_line(request__seed=2**63),
+    event_line(request__seed=-(2**63) - 1),
+    event_line(request__max_tokens=12345678901234567),
+    event_line(request__temperature=0.000001),
+    event_line(request__n=2**31),
+    event_line(request__logit_bias={"007": 1, "7": -100, "10": 100.0}),
+    event_line(request__logit_bias={"7": True}),
+    event_line(request__logit_bias={"٣": 1}),
+    event_line(request__logit_bias={}),
+    event_line(request__tools=[{"function": None, "name": "n"}, {"function": {"x": 1}}, {"name": None}]),
+    event_line(request__tools=[5]),
+    event_line(request__tools={"name": "x"}),
+    event_line(request__response_format="text"),
+    event_line(request__response_format={"type": None}),
+    event_line(request__response_format=[]),
+    event_line(request__messages=[]),
+    event_line(request__messages=[{"role": "developer", "content": ""}, {"role": "user"}]),
+    event_line(request__messages=[{"role": "user", "content": "a\u0000b"}]),
+    event_line(request__messages=[{"role": "user", "content": "é \u2028 \\ \" / \U0001f600 \x7f"}]),
+    event_line(request__messages__0=None),
+    event_line(response=None),
+    event_line(response=[]),
+    event_line(response__choices=[]),
+    event_line(response__choices=[None]),
+    event_line(response__choices__0__message=None),
+    event_line(response__usage__prompt_tokens=-1),
+    event_line(endpoint="/v1/completions"),
+    event_line(api_key_id=_DELETE, client_ip=_DELETE, user_agent=_DELETE, latency_ms=_DELETE),
+    GOOD_LINES[1].replace(b'"max_tokens":16', b'"max_tokens":16,"logprobs":3,"top_logprobs":1'),
+    GOOD_LINES[1].replace(b'"max_tokens":16', b'"max_tokens":16,"logprobs":-1'),
+    GOOD_LINES[1].replace(b'"prompt":"Once upon a time"', b'"prompt":null'),
+    GOOD_LINES[2].replace(b'"instances":', b'"messages":5,"instances":'),
+    GOOD_LINES[0].replace(b'"status":200', b'"status":200,"status":"x"'),
+    GOOD_LINES[0].replace(b'"role":"user","content":"first question"', b'"role":"user","content":"a","content":"b"'),
+    GOOD_LINES[0].replace(b'"status":200', b'"status":200,'),
+    GOOD_LINES[0].replace(b'"latency_ms":812.5', b'"latency_ms":NaN'),
+    GOOD_LINES[0].replace(b'"latency_ms":812.5', b'"latency_ms":1e400'),
+    GOOD_LINES[0].replace(b'"latency_ms":812.5', b'"latency_ms":8.125e2'),
+    GOOD_LINES[0].replace(b"first question", b"first \\u00e9 \\ud83d\\ude00 \\u001f question"),
+    GOOD_LINES[0].replace(b"first question", b"first \\ud800 question"),
+    b"\xef\xbb\xbf" + GOOD_LINES[3],
+    GOOD_LINES[3] + b"\r",
+    GOOD_LINES[3].replace(b"{", b"\x00{", 1),
+    GOOD_LINES[3].replace(b'"hello"', b'"hel\tlo"'),
+    b"\x0c",
+    b'{"request_id": "r", "ts": "2026-04-02T13:05:09Z"} {}',
+    b"[]",
+    b"12",
+]
+
+
+def test_edge_cases(tmp_path):
+    src = write(tmp_path / "edge.jsonl", EDGE_LINES)
+    assert_same([src])
+
+
+SETTINGS = settings(max_examples=40, deadline=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@SETTINGS
+@given(st.lists(mutated_events(), min_size=1, max_size=8), st.lists(st.binary(max_size=60), max_size=2))
+def test_mutated_events_agree(tmp_path, lines, noise):
+    src = write(tmp_path / "m.jsonl", [*lines, *(b.replace(b"\n", b" ") for b in noise)])
+    assert_same([src])
+
+
+def test_other_formats_keep_the_python_path(tmp_path):
+    litellm = shutil.copy(DATA / "litellm_payloads.jsonl", tmp_path / "l.jsonl")
+    otel = shutil.copy(DATA / "otel_genai_spans.jsonl", tmp_path / "o.jsonl")
+    loaded = assert_same([Path(litellm), Path(otel), DATA / "spec_events.jsonl"])
+    assert [f.format for f in loaded.summary.files] == ["litellm", "otel", "spec"]
+
+
+def test_simulated_traffic(tmp_path):
+    from antidistill.sim import simulate
+
+    simulate(5, "small", tmp_path, mixture={"scales": {"small": {"count_factor": 0.1, "volume_factor": 0.1}}})
+    loaded = assert_same([tmp_path / "events.jsonl.gz"])
+    assert loaded.summary.accepted > 1000
+    assert loaded.python_lines < loaded.summary.accepted / 100  # DuckDB read almost all of it
