@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import igraph
 import networkx as nx
 import pandas as pd
 from datasketch import MinHash, MinHashLSH
@@ -156,18 +158,25 @@ def build_graph(fs, templates, linkage: Linkage, candidates: set[str] | None = N
 
 
 def communities(ag: AccountGraph, seed: int = 0) -> list[list[str]]:
-    """Groups of two or more linked accounts, largest first, deterministic."""
-    g = ag.graph.subgraph([n for n in ag.graph if ag.graph.degree(n) > 0])
-    if g.number_of_edges() == 0:
+    """Groups of two or more linked accounts, largest first, deterministic.
+
+    Louvain (igraph's multilevel method) on the linked part of the graph.
+    Nodes are numbered in sorted name order and igraph draws its random node
+    order from a generator seeded here, so one input always gives the same
+    campaigns.
+    """
+    g = ag.graph
+    names = sorted(n for n in g if g.degree(n) > 0)
+    if not names:
         return []
-    # Louvain iterates over sets of nodes; with string nodes that order
-    # follows Python's per-process string hashing, so the same input could
-    # give different campaigns in two runs. Integer labels hash to themselves.
-    names = sorted(g.nodes)
     index = {n: i for i, n in enumerate(names)}
-    h = nx.Graph()
-    h.add_nodes_from(range(len(names)))
-    h.add_weighted_edges_from(sorted((index[a], index[b], w) for a, b, w in g.edges(data="weight")))
-    found = nx.community.louvain_communities(h, weight="weight", seed=seed)
+    edges = sorted((min(index[a], index[b]), max(index[a], index[b]), w) for a, b, w in g.edges(data="weight"))
+    h = igraph.Graph(n=len(names), edges=[(a, b) for a, b, _ in edges])
+    h.es["weight"] = [w for _, _, w in edges]
+    igraph.set_random_number_generator(random.Random(seed))
+    try:
+        found = h.community_multilevel(weights="weight")
+    finally:
+        igraph.set_random_number_generator(random)
     groups = [sorted(names[i] for i in c) for c in found if len(c) >= 2]
     return sorted(groups, key=lambda c: (-len(c), c[0]))

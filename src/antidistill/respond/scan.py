@@ -187,14 +187,15 @@ def _campaigns(fs, policy, detectors, measurements, pattern, score, signals, tac
         if c_score < policy.verdicts.suspicious:
             continue
         c_tactics = {t for t, s in strengths.items() if s >= TACTIC_AT} | set().union(*(tactics[m] for m in members))
-        sub = ag.graph.subgraph(members)
+        g = ag.graph
+        member_set = set(members)
         # Tied by actor links to two other members (one if there is only one
         # other): a single shared phrase with one member is how a stranger
         # who copied a popular prompt looks, too.
         ties_needed = min(2, len(members) - 1)
 
         def tied_by(n: str, kinds: frozenset[str]) -> bool:
-            return sum(bool(set(sub.edges[n, o]["kinds"]) & kinds) for o in sub.neighbors(n)) >= ties_needed
+            return sum(bool(kinds.intersection(e["kinds"])) for o, e in g[n].items() if o in member_set) >= ties_needed
 
         actor_linked = {n for n in members if tied_by(n, ACTOR_KINDS)}
         identity_linked = {n for n in actor_linked if tied_by(n, IDENTITY_KINDS)}
@@ -239,7 +240,7 @@ def _campaigns(fs, policy, detectors, measurements, pattern, score, signals, tac
             if len(inter) >= 2:
                 links.append({"kind": kind, "value": value, "accounts": inter})
         for kind, value in EDGE_ONLY_LINKS.items():
-            tied = sorted({n for a, b, k in sub.edges(data="kinds") if kind in k and a in member_set and b in member_set for n in (a, b)})
+            tied = sorted({m for m in member_set if any(kind in e["kinds"] for o, e in g[m].items() if o in member_set)})
             if len(tied) >= 2:
                 links.append({"kind": kind, "value": value, "accounts": tied})
         links.sort(key=lambda x: (-len(x["accounts"]), x["kind"], x["value"]))
