@@ -319,3 +319,33 @@ def test_admin_api_needs_the_token(tmp_path, path):
         assert rig.client.get("/admin/verdicts", headers={"authorization": "Bearer wrong"}).status_code == 401
         assert rig.client.get("/admin/verdicts", headers=ADMIN).status_code == 200
         assert rig.client.post(path, json={}, headers=auth("sk-1")).status_code == 400
+
+
+def test_an_end_user_of_a_platform_is_acted_on_and_the_platform_is_not(tmp_path):
+    from antidistill.gateway.actions import Verdict
+    from antidistill.gateway.online import end_user_key
+
+    with Rig(tmp_path, {"throttle": {"rate_per_s": 0.5, "burst": 2}}) as rig:
+        # What the detection worker sends for a platform account (acct-1) whose
+        # end users are judged one by one, as the scan judges them.
+        rig.gw._on_verdicts({"acct-1": Verdict(),
+                             end_user_key("acct-1", "harvester"): Verdict("suspicious", 0.6, ("reasoning-harvest",)),
+                             end_user_key("acct-1", "thief"): Verdict("malicious", 0.9, ("logit-extraction",))}, {})
+        r = rig.post("/v1/chat/completions", chat("hi", user="thief"))
+        assert r.status_code == 403 and "end user thief" in r.json()["error"]["message"]
+        codes = [rig.post("/v1/chat/completions", chat("why?", user="harvester")).status_code for _ in range(6)]
+        assert codes[0] == 200 and 429 in codes
+        # The platform's other end users, and its requests without one, are served.
+        assert all(rig.post("/v1/chat/completions", chat("hello", user=f"dev-{i}")).status_code == 200 for i in range(6))
+        assert rig.post("/v1/chat/completions", chat("hello")).status_code == 200
+        # An admin override can name one end user.
+        r = rig.client.post("/admin/overrides", json={"account_id": "acct-1", "end_user": "dev-1", "action": "deny"}, headers=ADMIN)
+        assert r.status_code == 200 and r.json()["end_user"] == "dev-1"
+        assert rig.post("/v1/chat/completions", chat("hello", user="dev-1")).status_code == 403
+        assert rig.post("/v1/chat/completions", chat("hello", user="dev-2")).status_code == 200
+        verdicts = rig.client.get("/admin/verdicts", headers=ADMIN).json()["accounts"]
+        assert verdicts["acct-1"]["verdict"] == "benign" and verdicts["acct-1"]["actions"] == []
+        assert verdicts["acct-1"]["end_users"]["thief"]["actions"] == ["block"]
+        events = rig.logged(10)
+    thief = next(e for e in events if e["request"].get("user") == "thief")
+    assert thief["status"] == 403 and thief["gateway"]["gen_ai.security.policy.name"] == "end-user verdict"

@@ -14,7 +14,14 @@ import pytest
 from antidistill.events import iter_event_batches, read_accounts
 from antidistill.features import extract_features, open_engine
 from antidistill.gateway.detection import DetectionCore
-from antidistill.gateway.online import AccountState, OnlineState
+from antidistill.gateway.online import (
+    END_USER_SEP,
+    PLATFORM_MIN_END_USERS,
+    AccountState,
+    OnlineState,
+    end_user_key,
+    split_end_user_key,
+)
 from antidistill.policy import load_policy
 from antidistill.respond import run_scan
 
@@ -95,11 +102,18 @@ def test_replay_through_online_state_gives_the_same_verdicts_as_scan(tmp_path):
     core = replay(events, accounts, policy)
     online = core.rescore_full()
     batch = {r.account_id: r for r in run_scan([events], accounts=accounts, policy=policy).accounts}
-    assert set(online) == set(batch)
+    accounts_online = {a: v for a, v in online.items() if split_end_user_key(a)[1] is None}
+    assert set(accounts_online) == set(batch)
     for acct, r in batch.items():
         v = online[acct]
         assert (v.verdict, v.tactics, v.campaign_id) == (r.verdict, tuple(r.tactics), r.campaign_id), acct
         assert v.score == pytest.approx(r.score, abs=1e-6), acct
+    # End users of platform accounts ("ide" names six developers) are judged one by one, as the scan does.
+    batch_users = {end_user_key(a, u["user"]): u for a, r in batch.items() for u in r.end_users or []}
+    assert batch_users and set(batch_users) == set(online) - set(accounts_online)
+    for key, u in batch_users.items():
+        assert (online[key].verdict, online[key].tactics) == (u["verdict"], tuple(u["tactics"])), key
+        assert online[key].score == pytest.approx(u["score"], abs=1e-4), key
     # The case is not trivial: several tactics are caught, hard negatives are not.
     flagged = {a for a, v in online.items() if v.verdict != "benign"}
     assert {"harvester", "carlini", "thief"} <= flagged
@@ -150,4 +164,30 @@ def test_replay_parity_on_simulated_traffic(tmp_path):
              if (r.verdict, tuple(r.tactics), r.campaign_id) != (online[r.account_id].verdict, online[r.account_id].tactics,
                                                                 online[r.account_id].campaign_id)}
     assert diffs == {}
+    users = {end_user_key(r.account_id, u["user"]): (u["verdict"], tuple(u["tactics"])) for r in batch for u in r.end_users or []}
+    assert users and {k: (online[k].verdict, online[k].tactics) for k in users} == users
     assert sum(v.verdict != "benign" for v in online.values()) > 10
+
+
+def test_end_user_constants_mirror_the_scan():
+    from antidistill.respond import scan
+
+    assert (END_USER_SEP, PLATFORM_MIN_END_USERS) == (scan.END_USER_SEP, scan.PLATFORM_MIN_END_USERS)
+
+
+def test_an_end_user_of_a_platform_is_judged_on_its_own_traffic():
+    t = Traffic(5)
+    for i in range(40):
+        for u in range(5):
+            t.chat("platform", f"what's a good name for a cat number {i} {u}", user=f"dev-{u}")
+    for i in range(60):
+        t.chat("platform", t.rng.choice(PHRASES).format(f"{t.rng.choice(DOMAIN_TOPICS)} case {i}"), content="Step 1 ... " * 40,
+               user="harvester")
+    core = DetectionCore(load_policy())
+    core.add(t.events)
+    partial = core.rescore_partial()  # the platform's end users are scored as soon as it is one
+    full = core.rescore_full()
+    for verdicts in (partial, full):
+        assert verdicts["platform"].verdict == "benign"
+        assert verdicts[end_user_key("platform", "harvester")].verdict != "benign"
+        assert all(verdicts[end_user_key("platform", f"dev-{u}")].verdict == "benign" for u in range(5))

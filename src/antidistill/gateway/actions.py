@@ -79,6 +79,10 @@ class Actions(BaseModel):
     watermark: Watermark = Watermark()
     #: Seconds between rescoring accounts that changed, and between full
     #: (population-level: templates, campaigns) rescoring.
+    #: Act on end users of platform accounts (resellers passing ``user``) on
+    #: their own verdicts, so one abusive end user can be throttled or
+    #: blocked while the platform and its other users are served.
+    end_users: bool = True
     rescore_interval_s: float = Field(default=1.0, gt=0)
     full_rescore_interval_s: float = Field(default=30.0, gt=0)
     max_body_bytes: int = Field(default=1_048_576, gt=0)
@@ -117,7 +121,7 @@ class Decision:
     actions: frozenset[str]
     reason: str
     verdict: Verdict = field(default_factory=Verdict)
-    source: str = "verdict"  # verdict | allow-list | deny-list | fail-closed
+    source: str = "verdict"  # verdict | allow-list | deny-list | fail-closed | end-user <one of those>
     dry_run: bool = False
 
     @property
@@ -188,6 +192,24 @@ def decide(actions: Actions, verdict: Verdict, override: str | None = None, dete
     if verdict.campaign_id:
         reason += f" in campaign {verdict.campaign_id}"
     return Decision(frozenset(chosen), reason, verdict, "verdict", dry_run=actions.mode == "monitor")
+
+
+def with_end_user(account: Decision, end_user: Decision | None, user: str) -> Decision:
+    """The decision for a request an end user of a platform account sends.
+
+    The account's own decision always holds (an admin override of the
+    account, a block, fail-closed: those end it); what the end user's own
+    verdict calls for is added, so one end user can be throttled or blocked
+    while the account's other users are served.
+    """
+    if end_user is None or not end_user.actions or account.blocks or account.source != "verdict":
+        return account
+    reason = f"end user {user}: {end_user.reason}"
+    if account.actions:
+        reason += f"; account: {account.reason}"
+    verdict = end_user.verdict if end_user.verdict.score >= account.verdict.score else account.verdict
+    return Decision(account.actions | end_user.actions, reason, verdict, f"end-user {end_user.source}",
+                    dry_run=end_user.dry_run and (account.dry_run or not account.actions))
 
 
 class TokenBucket:

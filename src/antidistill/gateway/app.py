@@ -63,10 +63,16 @@ from antidistill.gateway.actions import (
     degrade_request,
     degrade_response,
     load_actions,
+    with_end_user,
 )
 from antidistill.gateway.detection import DetectionWorker
 from antidistill.gateway.durable import DurableLog
-from antidistill.gateway.online import utc_now_rfc3339
+from antidistill.gateway.online import (
+    END_USER_SEP,
+    end_user_key,
+    split_end_user_key,
+    utc_now_rfc3339,
+)
 from antidistill.gateway.shared import OverrideStore, RedisShare
 from antidistill.gateway.upstream import (
     Upstream,
@@ -220,11 +226,14 @@ class Gateway:
         self.verdicts: dict[str, Verdict] = {}
         self.decisions: dict[str, Decision] = {}
         self.buckets: dict[str, TokenBucket] = {}
+        #: any verdict or override for an end user of a platform account yet
+        self.has_end_users = False
         self.detector_failed = False
         self.detection_info: dict[str, Any] = {}
         log_dir = Path(config.log_dir) if config.log_dir else None
         self.overrides_store = OverrideStore(config.state, log_dir)
         self.overrides: dict[str, str] = self.overrides_store.load()
+        self.has_end_users = any(END_USER_SEP in k for k in self.overrides)
         self.log = DurableLog(log_dir, flush_ms=config.flush_ms) if log_dir else None
         self.redis: RedisShare | None = None
         self.worker: DetectionWorker | None = None
@@ -282,6 +291,8 @@ class Gateway:
         self.detection_info = info
         for acct in verdicts:
             self.decisions[acct] = decide(self.actions, self.verdicts[acct], self.overrides.get(acct), self.detector_failed)
+            if not self.has_end_users and END_USER_SEP in acct:
+                self.has_end_users = True
         if self.detector_failed:
             log.error("detectors failed; fail mode %s", self.actions.fail_mode, extra={"attrs": {"error": info.get("error")}})
 
@@ -292,6 +303,17 @@ class Gateway:
         if self.detector_failed and self.actions.fail_mode == "closed":
             return decide(self.actions, self.verdicts.get(account, Verdict()), None, True)
         return self.decisions.get(account, ALLOW)
+
+    def decision_for(self, account: str, user: Any) -> tuple[Decision, str]:
+        """The decision for one request, with its end user's if it names one; and whose token bucket throttles it."""
+        decision = self.decision(account)
+        if type(user) is not str or not self.has_end_users or not self.actions.end_users:
+            return decision, account
+        key = end_user_key(account, user)
+        combined = with_end_user(decision, self.decision(key) if key in self.decisions or key in self.overrides else None, user)
+        if combined is decision or decision.enforced("throttle"):
+            return combined, account
+        return combined, key
 
     def _redecide_all(self) -> None:
         for acct, v in list(self.verdicts.items()):
@@ -305,6 +327,8 @@ class Gateway:
             self.overrides.pop(account, None)
         else:
             self.overrides[account] = action
+            if END_USER_SEP in account:
+                self.has_end_users = True
         self.decisions[account] = decide(self.actions, self.verdicts.get(account, Verdict()), self.overrides.get(account),
                                          self.detector_failed)
 
@@ -548,7 +572,8 @@ async def _proxy(gw: Gateway, scope: dict[str, Any], receive, send) -> None:
             raise Refused(400, "invalid_json", f"request body is not valid JSON: {exc}") from None
         _check(endpoint, body)
         x.valid = True
-        decision = x.decision = gw.decision(x.account)
+        decision, bucket = gw.decision_for(x.account, body.get("user"))
+        x.decision = decision
         if decision.actions:
             for a in decision.actions:
                 gw.metrics.actions.labels(a, str(decision.dry_run).lower()).inc()
@@ -558,7 +583,7 @@ async def _proxy(gw: Gateway, scope: dict[str, Any], receive, send) -> None:
                               extra={"verdict": decision.verdict.verdict, "tactics": list(decision.verdict.tactics),
                                      "source": decision.source})
             if decision.enforced("throttle"):
-                wait = await gw.take_token(x.account)
+                wait = await gw.take_token(bucket)
                 if wait > 0:
                     raise Refused(429, "antidistill_throttled", f"rate limited: {decision.reason}",
                                   headers={"retry-after": str(max(1, int(wait + 0.999)))})
@@ -788,8 +813,9 @@ def build_app(config: GatewayConfig) -> GatewayApp:
 
     async def metrics(request: Request) -> Response:
         counts: dict[str, int] = {"benign": 0, "suspicious": 0, "malicious": 0}
-        for v in list(gw.verdicts.values()):
-            counts[v.verdict] = counts.get(v.verdict, 0) + 1
+        for acct, v in list(gw.verdicts.items()):
+            if END_USER_SEP not in acct:  # accounts, not end users of platforms
+                counts[v.verdict] = counts.get(v.verdict, 0) + 1
         for k, n in counts.items():
             gw.metrics.verdicts.labels(k).set(n)
         return Response(generate_latest(gw.metrics.registry), media_type=CONTENT_TYPE_LATEST)
@@ -807,18 +833,36 @@ def build_app(config: GatewayConfig) -> GatewayApp:
                 return _error(exc)
         return wrapped
 
+    def verdict_entry(key: str, v: Verdict) -> dict[str, Any]:
+        return {**v.to_dict(), "actions": sorted(gw.decision(key).actions)}
+
     async def admin_verdicts(request: Request) -> Response:
+        """Every account's verdict; end users of platform accounts under their account's ``end_users``."""
         only = request.query_params.get("verdict")
-        out = {a: {**v.to_dict(), "actions": sorted(gw.decision(a).actions)} for a, v in sorted(gw.verdicts.items())
-               if not only or v.verdict == only}
+        out: dict[str, dict[str, Any]] = {}
+        users: dict[str, dict[str, Any]] = {}
+        for key, v in sorted(gw.verdicts.items()):
+            if only and v.verdict != only:
+                continue
+            acct, user = split_end_user_key(key)
+            if user is None:
+                out[acct] = verdict_entry(key, v)
+            else:
+                users.setdefault(acct, {})[user] = verdict_entry(key, v)
+        for acct, per_user in users.items():
+            out.setdefault(acct, {})["end_users"] = per_user
         return Response(orjson.dumps({"accounts": out, "detection": gw.detection_info}), media_type="application/json")
 
     async def admin_account(request: Request) -> Response:
         acct = request.path_params["account"]
         d = gw.decision(acct)
         v = gw.verdicts.get(acct)
+        prefix = acct + END_USER_SEP
+        users = {key[len(prefix):]: {**verdict_entry(key, uv), "override": gw.overrides.get(key)}
+                 for key, uv in sorted(gw.verdicts.items()) if key.startswith(prefix)}
         return Response(orjson.dumps({"account_id": acct, "verdict": v.to_dict() if v else None, "override": gw.overrides.get(acct),
-                                      "actions": sorted(d.actions), "reason": d.reason, "dry_run": d.dry_run}),
+                                      "actions": sorted(d.actions), "reason": d.reason, "dry_run": d.dry_run,
+                                      "end_users": users}),
                         media_type="application/json")
 
     async def admin_overrides(request: Request) -> Response:
@@ -828,20 +872,26 @@ def build_app(config: GatewayConfig) -> GatewayApp:
             body = orjson.loads(await request.body())
         except orjson.JSONDecodeError:
             raise Refused(400, "invalid_json", "body must be JSON: {\"account_id\": ..., \"action\": \"allow\"|\"deny\"|null}") from None
-        acct, action = body.get("account_id") if isinstance(body, dict) else None, body.get("action") if isinstance(body, dict) else None
-        if not isinstance(acct, str) or not acct or action not in ("allow", "deny", None):
-            raise Refused(400, "invalid_override", "need account_id (string) and action: allow, deny or null (remove)")
-        gw._apply_override(acct, action)
+        if not isinstance(body, dict):
+            body = {}
+        acct, action, user = body.get("account_id"), body.get("action"), body.get("end_user")
+        if (not isinstance(acct, str) or not acct or END_USER_SEP in acct or action not in ("allow", "deny", None)
+                or not (user is None or isinstance(user, str) and user)):
+            raise Refused(400, "invalid_override", "need account_id (string), action: allow, deny or null (remove), "
+                                                   "and optionally end_user (string: only that end user of the account)")
+        key = acct if user is None else end_user_key(acct, user)
+        gw._apply_override(key, action)
         gw.overrides_store.save(gw.overrides)
         shared = False
         if gw.redis:
             try:
-                await gw.redis.set_override(acct, action)
+                await gw.redis.set_override(key, action)
                 shared = True
             except Exception as exc:  # noqa: BLE001 - applied locally; say it did not reach the others
                 log.error("override not shared: redis unreachable", extra={"attrs": {"error": str(exc)}})
-        log.warning("admin override", extra={"attrs": {"account_id": acct, "override": action, "shared": shared}})
-        return Response(orjson.dumps({"account_id": acct, "action": action, "shared": shared}), media_type="application/json")
+        log.warning("admin override", extra={"attrs": {"account_id": acct, "end_user": user, "override": action, "shared": shared}})
+        return Response(orjson.dumps({"account_id": acct, "end_user": user, "action": action, "shared": shared}),
+                        media_type="application/json")
 
     async def admin_reload(request: Request) -> Response:
         try:

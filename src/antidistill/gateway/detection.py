@@ -13,6 +13,12 @@ and rescoring with ``respond.scan.score_features`` (the code ``scan`` runs):
   and campaigns). A full rescore is authoritative: it is exactly what
   ``scan`` says about the events seen so far.
 
+End users of platform accounts (see ``OnlineState``) are scored too, as the
+scan scores them (each as if it were an account, without campaigns), and
+their verdicts come back under their pseudo account ids
+(``online.end_user_key``), so the gateway can act on one end user of a
+reseller without acting on the reseller.
+
 Between full rescorings an account's verdict is the stronger of its last full
 result and its per-account result since: scores only grow with evidence, and
 a campaign lift is not lost because one member sent another request.
@@ -44,7 +50,7 @@ import orjson
 
 from antidistill.events.validate import BadRecord
 from antidistill.gateway.actions import Verdict, load_actions
-from antidistill.gateway.online import OnlineState
+from antidistill.gateway.online import OnlineState, split_end_user_key
 from antidistill.policy import Policy
 
 log = logging.getLogger("antidistill.gateway.detection")
@@ -70,6 +76,7 @@ class DetectionCore:
         self.last_full = 0.0
         self.last_partial = 0.0
         self.changed_since_full = False
+        self.scored_platforms: set[str] = set()
 
     def add(self, events: list[dict[str, Any] | bytes]) -> None:
         """Apply events: dicts, or log lines (bytes) as the gateway sends them."""
@@ -107,24 +114,50 @@ class DetectionCore:
                 out[a] = v
         return out
 
+    def _end_users_due(self, changed: set[str], everything: bool) -> set[str]:
+        """End users (pseudo account ids) of platform accounts to rescore."""
+        platforms = self.state.platforms()
+        fresh = platforms - self.scored_platforms
+        self.scored_platforms |= fresh
+        keys = {k for k in changed if split_end_user_key(k)[0] in platforms}
+        for acct in (platforms if everything else fresh):
+            keys |= self.state.end_users_of.get(acct, set())
+        return keys
+
+    def _score_end_users(self, keys: set[str]) -> list:
+        from antidistill.respond.scan import score_features
+
+        if not keys:
+            return []
+        results, _ = score_features(self.state.end_user_feature_set(keys), self.policy, with_campaigns=False)
+        return results
+
     def rescore_partial(self) -> dict[str, Verdict]:
         from antidistill.respond.scan import score_features
 
         changed = self.state.take_changed()
-        if not changed:
+        users = self._end_users_due(self.state.take_end_users_changed(), everything=False)
+        if not changed and not users:
             return {}
-        results, _ = score_features(self.state.feature_set(changed), self.policy, with_campaigns=False)
-        for r in results:
+        if changed:
+            results, _ = score_features(self.state.feature_set(changed), self.policy, with_campaigns=False)
+            for r in results:
+                self.partial[r.account_id] = _verdict(r)
+        for r in self._score_end_users(users):
             self.partial[r.account_id] = _verdict(r)
         self.last_partial = time.time()
-        return self.combined(changed)
+        return self.combined(changed | users)
 
     def rescore_full(self) -> dict[str, Verdict]:
+        """Everything, as ``scan`` does it: accounts with campaigns, then each end user of each platform."""
         from antidistill.respond.scan import score_features
 
         self.state.take_changed()
+        users = self._end_users_due(self.state.take_end_users_changed(), everything=True)
         results, _campaigns = score_features(self.state.feature_set(), self.policy)
-        self.full = {r.account_id: _verdict(r) for r in results}
+        full = {r.account_id: _verdict(r) for r in results}
+        full.update((r.account_id, _verdict(r)) for r in self._score_end_users(users))
+        self.full = full
         self.partial = {}
         self.last_full = time.time()
         self.changed_since_full = False
@@ -135,7 +168,7 @@ class DetectionCore:
         try:
             if force_full or (self.changed_since_full and now - self.last_full >= self.actions.full_rescore_interval_s):
                 out = self.rescore_full(), True
-            elif now - self.last_partial >= self.actions.rescore_interval_s and self.state.changed:
+            elif now - self.last_partial >= self.actions.rescore_interval_s and (self.state.changed or self.state.end_users_changed):
                 out = self.rescore_partial(), False
             else:
                 return None

@@ -549,12 +549,40 @@ def feature_set(states: dict[str, AccountState], cp: CompiledPolicy, profile: pd
     )
 
 
+#: The scan's separator between a platform account and one of its end users
+#: in an end user's pseudo account id, and how many distinct end users make an
+#: account a platform (``respond.scan.END_USER_SEP`` / ``PLATFORM_MIN_END_USERS``,
+#: mirrored here - a test checks they agree - so that the request-serving
+#: process does not import the scorer).
+END_USER_SEP = "\x1f"
+PLATFORM_MIN_END_USERS = 5
+
+
+def end_user_key(account: str, user: str) -> str:
+    """The pseudo account id the scan gives one end user of a platform account."""
+    return f"{account}{END_USER_SEP}{user}"
+
+
+def split_end_user_key(key: str) -> tuple[str, str | None]:
+    """(account, end user) from an id; end user None for a plain account id."""
+    account, sep, user = key.partition(END_USER_SEP)
+    return (account, user) if sep else (key, None)
+
+
 class OnlineState:
     """Per-account online state for every account seen, plus which ones changed.
 
     ``update`` is cheap (one regex pass per rule over the event's text) and is
     what the gateway calls per exchange; ``feature_set`` is for the scorer,
     which runs in the background, never in the request path.
+
+    End users: every event that names an end user (``request.user``) is also
+    added to that end user's own state, keyed by :func:`end_user_key`, as the
+    scan judges each end user of a platform account (one with at least
+    ``PLATFORM_MIN_END_USERS`` of them) as if it were an account
+    (``respond.scan._end_users``). Up to ``END_USER_CAP`` end users per
+    account are tracked; an account's end users are scored once it is a
+    platform (:meth:`platforms`).
     """
 
     def __init__(self, policy: Policy, profile: pd.DataFrame | None = None) -> None:
@@ -564,6 +592,9 @@ class OnlineState:
         self.changed: set[str] = set()
         self.seen_ids: set[str] = set()
         self.n_events = 0
+        self.end_users: dict[str, AccountState] = {}
+        self.end_users_of: dict[str, set[str]] = {}
+        self.end_users_changed: set[str] = set()
 
     def set_policy(self, policy: Policy) -> None:
         # Rules or domains may differ: measurements taken under the old policy
@@ -585,18 +616,43 @@ class OnlineState:
         state = self.accounts.get(acct)
         if state is None:
             state = self.accounts[acct] = AccountState()
-        state.add(annotate_event(row, self.cp), self.cp)
+        annotated = annotate_event(row, self.cp)
+        state.add(annotated, self.cp)
         self.changed.add(acct)
         self.n_events += 1
+        user = row["end_user"]
+        if user is not None:
+            key = end_user_key(acct, user)
+            ustate = self.end_users.get(key)
+            if ustate is None:
+                keys = self.end_users_of.setdefault(acct, set())
+                if len(keys) < END_USER_CAP:
+                    ustate = self.end_users[key] = AccountState()
+                    keys.add(key)
+            if ustate is not None:
+                ustate.add(annotated, self.cp)
+                self.end_users_changed.add(key)
         return acct
 
     def take_changed(self) -> set[str]:
         changed, self.changed = self.changed, set()
         return changed
 
+    def platforms(self) -> set[str]:
+        """Accounts the scan treats as platforms: judged per end user too."""
+        return {a for a in self.end_users_of if len(self.accounts[a].end_user_set) >= PLATFORM_MIN_END_USERS}
+
+    def take_end_users_changed(self) -> set[str]:
+        changed, self.end_users_changed = self.end_users_changed, set()
+        return changed
+
     def feature_set(self, accounts: Iterable[str] | None = None) -> FeatureSet:
         states = self.accounts if accounts is None else {a: self.accounts[a] for a in accounts if a in self.accounts}
         return feature_set(states, self.cp, self.profile)
+
+    def end_user_feature_set(self, keys: Iterable[str]) -> FeatureSet:
+        """End users as accounts (no sign-up profile), as ``respond.scan._end_users`` builds them."""
+        return feature_set({k: self.end_users[k] for k in keys if k in self.end_users}, self.cp, None)
 
 
 _TS_CACHE: tuple[int, str] = (-1, "")
