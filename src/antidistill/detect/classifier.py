@@ -19,12 +19,15 @@ clients that resend near-duplicates.
 
 from __future__ import annotations
 
+from array import array
+
 import numpy as np
 import orjson
 import pandas as pd
 
 from antidistill.detect.base import Detector, Scored, Signal, own_params, register
 from antidistill.detect.classifier_online import (
+    SIGNALS,
     ExtractionParams,
     OnlineClassifierExtraction,
     ReferenceSample,
@@ -39,14 +42,43 @@ PRADA_MAX_QUERIES = 2000
 EXAMPLES = 3
 
 
-def parse_predict(request_json: str | bytes, response_json: str | bytes | None) -> list[tuple[list[float], list[float] | None, int | None]]:
-    """(instance, probabilities or None, label or None) for each instance of one exchange; [] when unusable."""
+def _floats(values) -> array:
+    """``[float(v) for v in values]`` as an ``array('d')``; one C loop when every value is a number."""
+    try:
+        return array("d", values)  # takes exactly the numbers float() takes; strings go the slow way
+    except TypeError:
+        return array("d", [float(v) for v in values])
+
+
+def _numbers(rows: list) -> np.ndarray | None:
+    """Rows of JSON values as one 2-d float array when all are numbers in rows of one length (else None).
+
+    Only ints, floats and booleans make a numeric array, and for those
+    numpy's conversion is float()'s, so the values are ``_floats``'.
+    """
+    try:
+        arr = np.array(rows)
+    except (ValueError, TypeError, OverflowError):  # ragged, or nothing numpy takes
+        return None
+    if arr.ndim != 2 or arr.dtype.kind not in "biuf":
+        return None
+    return arr.astype(np.float64, copy=False)
+
+
+#: Instances, probabilities (or None) and labels (or None) of the usable exchanges of one request:
+#: 2-d arrays when every row is plain numbers of one length, else lists of ``array('d')`` rows.
+Exchanges = tuple["np.ndarray | list[array]", "np.ndarray | list[array | None]", "list[int | None]"]
+_NO_EXCHANGES: Exchanges = ([], [], [])
+
+
+def _exchanges(request_json: str | bytes, response_json: str | bytes | None) -> Exchanges:
+    """What :func:`parse_predict` finds, as arrays."""
     try:
         inst = orjson.loads(request_json).get("instances") or []
         preds = (orjson.loads(response_json).get("predictions") or []) if response_json else []
     except (orjson.JSONDecodeError, AttributeError, TypeError):
-        return []
-    out = []
+        return _NO_EXCHANGES
+    kept: list[tuple[list, list | None, object]] = []
     for x, p in zip(inst, preds, strict=False):
         if not isinstance(x, list) or not isinstance(p, dict):
             continue
@@ -54,11 +86,63 @@ def parse_predict(request_json: str | bytes, response_json: str | bytes | None) 
         label = p.get("label")
         if probs is None and label is None:
             continue
+        kept.append((x, probs, label))
+    if not kept:
+        return _NO_EXCHANGES
+    # Whole request at once when it is all plain numbers (any real client's)...
+    xs = _numbers([x for x, _, _ in kept])
+    given = [probs for _, probs, _ in kept if probs is not None]
+    ps = _numbers(given) if given else None
+    if xs is not None and (ps is not None or not given):
         try:
-            out.append(([float(v) for v in x], [float(v) for v in probs] if probs else None,
-                        int(label) if label is not None else None))
+            labels = [None if label is None else int(label) for _, _, label in kept]
+        except (TypeError, ValueError):
+            pass
+        else:
+            if len(given) < len(kept):
+                rows = iter(ps if ps is not None else ())
+                ps = [None if probs is None else next(rows) for _, probs, _ in kept]
+            return xs, ps, labels
+    # ...else exchange by exchange, leaving out the ones that do not convert.
+    out_x, out_p, out_l = [], [], []
+    for x, probs, label in kept:
+        try:
+            row = (_floats(x), _floats(probs) if probs else None, int(label) if label is not None else None)
         except (TypeError, ValueError):
             continue
+        out_x.append(row[0])
+        out_p.append(row[1])
+        out_l.append(row[2])
+    return out_x, out_p, out_l
+
+
+def parse_predict(request_json: str | bytes, response_json: str | bytes | None) -> list[tuple[list[float], list[float] | None, int | None]]:
+    """(instance, probabilities or None, label or None) for each instance of one exchange; [] when unusable."""
+    xs, ps, labels = _exchanges(request_json, response_json)
+    return [(x.tolist(), None if p is None else p.tolist(), label) for x, p, label in zip(xs, ps, labels, strict=True)]
+
+
+def _join(blocks: list) -> np.ndarray | list:
+    """Blocks of rows (from ``_exchanges``) as one 2-d array when they are all arrays of one width, else a list of rows."""
+    if all(isinstance(b, np.ndarray) for b in blocks) and len({b.shape[1] for b in blocks}) == 1:
+        return np.concatenate(blocks)
+    rows: list = []
+    for b in blocks:
+        rows.extend(b)
+    return rows
+
+
+def _examples(hits: dict[str, np.ndarray], rids: list[str]) -> dict[str, list[str]]:
+    """Per signal hit, its first ``EXAMPLES`` distinct request ids, signals in the order of their first hit."""
+    first = {s: np.flatnonzero(h) for s, h in hits.items() if h.any()}
+    out: dict[str, list[str]] = {}
+    for s in sorted(first, key=lambda s: (first[s][0], SIGNALS.index(s))):
+        ids = out[s] = []
+        for i in first[s].tolist():
+            if rids[i] not in ids:
+                ids.append(rids[i])
+                if len(ids) == EXAMPLES:
+                    break
     return out
 
 
@@ -87,28 +171,28 @@ class ClassifierExtraction(Detector):
 
     def _replay(self, features) -> pd.DataFrame:
         accounts = features.accounts["account_id"]
-        states: dict[str, OnlineClassifierExtraction] = {}
         self.prada_, self.examples_ = {}, {}
         pred = features.predict
-        for acct, rid, rq, rs in zip(pred["account_id"], pred["request_id"], pred["request_json"],
-                                     pred["response_json"], strict=True):
-            exchanges = parse_predict(rq, rs)
-            if not exchanges:
+        # Each account's exchanges in log order: blocks of instances and of probabilities, labels, request ids.
+        streams: dict[str, tuple[list, list, list, list]] = {}
+        for acct, rid, rq, rs in zip(pred["account_id"].tolist(), pred["request_id"].tolist(),
+                                     pred["request_json"].tolist(), pred["response_json"].tolist(), strict=True):
+            xs, ps, labels = _exchanges(rq, rs)
+            if not labels:
                 continue
-            state = states.get(acct)
-            if state is None:
-                state = states[acct] = OnlineClassifierExtraction(self.config, self.reference)
-            prada = self.prada_.setdefault(acct, Prada(delta=self.params["prada_delta"]))
-            examples = self.examples_.setdefault(acct, {})
-            for x, probs, label in exchanges:
-                if label is None:
-                    label = int(np.argmax(probs))
-                for signal in state.learn_one(x, probs, label):
-                    ids = examples.setdefault(signal, [])
-                    if len(ids) < EXAMPLES and rid not in ids:
-                        ids.append(rid)
-                if len(prada.distances) < PRADA_MAX_QUERIES:
-                    prada.learn_one(np.asarray(x, dtype=float), label)
+            stream = streams.setdefault(acct, ([], [], [], []))
+            stream[0].append(xs)
+            stream[1].append(ps)
+            stream[2].extend(labels)
+            stream[3].extend([rid] * len(labels))
+        states: dict[str, OnlineClassifierExtraction] = {}
+        for acct, (x_blocks, p_blocks, labels, rids) in streams.items():
+            xs, ps = _join(x_blocks), _join(p_blocks)
+            labels = [int(np.argmax(ps[i])) if label is None else label for i, label in enumerate(labels)]
+            state = states[acct] = OnlineClassifierExtraction(self.config, self.reference)
+            self.examples_[acct] = _examples(state.learn_many(xs, ps, labels), rids)
+            prada = self.prada_[acct] = Prada(delta=self.params["prada_delta"])
+            prada.learn_many(xs, labels, max_distances=PRADA_MAX_QUERIES)
         zero = empty_counts(self.config)
         rows = {a: (states[a].counts if a in states else zero) for a in accounts}
         return pd.DataFrame.from_dict(rows, orient="index", columns=list(zero)).reindex(accounts.values).fillna(0)

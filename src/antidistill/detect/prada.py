@@ -11,6 +11,8 @@ per client, as the paper gives it:
   ``d_min`` to ``G_c`` recorded in the client's list ``D`` (whether or not
   ``x`` then joins the set). ``x`` joins ``G_c`` when ``d_min > T_c``; then
   ``d_min`` is added to ``D_Gc`` and ``T_c = max(T_c, mean(D_Gc) - std(D_Gc))``.
+  (A query of another length than ``G_c``'s, which only a malformed client
+  sends, is left out.)
 * Once ``D`` holds more than 100 distances, the values further than three
   standard deviations from its mean are set aside and the Shapiro-Wilk
   statistic ``W`` of the rest is computed; the client is flagged when
@@ -75,10 +77,28 @@ class Prada:
         if group is None:
             self.groups[label] = _GrowingSet(x)
             return
+        if x.size != group.points.shape[1]:
+            return  # not comparable with the class's set (a malformed client): no distance
         d = group.min_distance(x)
         self.distances.append(d)
         if d > group.threshold:
             group.add(x, d)
+
+    def learn_many(self, instances, labels, max_distances: int | None = None) -> int:
+        """:meth:`learn_one` on each (instance, label) in turn, taking no more once ``max_distances`` are recorded.
+
+        Returns how many queries were taken. A loop on purpose: the sets and
+        thresholds are sequential and the statistic needs the exact
+        distances; a batch version (tracking each query's nearest member
+        with matrix products) measured barely 10% faster.
+        """
+        if len(labels) != len(instances):
+            raise ValueError("one label per instance")
+        for i in range(len(instances)):
+            if max_distances is not None and len(self.distances) >= max_distances:
+                return i
+            self.learn_one(instances[i], labels[i])
+        return len(instances)
 
     def statistic(self) -> float | None:
         """Shapiro-Wilk W of the minimum distances without outliers; None until enough are recorded."""
