@@ -191,3 +191,75 @@ def test_an_end_user_of_a_platform_is_judged_on_its_own_traffic():
         assert verdicts["platform"].verdict == "benign"
         assert verdicts[end_user_key("platform", "harvester")].verdict != "benign"
         assert all(verdicts[end_user_key("platform", f"dev-{u}")].verdict == "benign" for u in range(5))
+
+
+def _same_state(a: DetectionCore, b: DetectionCore) -> None:
+    fa, fb = a.state.feature_set(), b.state.feature_set()
+    for name in ("accounts", "samples", "infra", "activity", "evidence", "predict", "end_users"):
+        pd.testing.assert_frame_equal(getattr(fa, name), getattr(fb, name), obj=name)
+    assert set(a.state.end_users) == set(b.state.end_users)
+    assert a.rescore_full() == b.rescore_full()
+
+
+def test_a_restart_from_a_snapshot_equals_replaying_the_whole_log(tmp_path):
+    from antidistill.gateway.detection import SNAPSHOT_NAME
+    from antidistill.gateway.durable import DurableLog
+
+    events, accounts = mixed_traffic().write(tmp_path)
+    profile = read_accounts(accounts).table.to_pandas()
+    policy = load_policy()
+    lines = open(events, "rb").read().splitlines(keepends=True)
+    half = len(lines) // 2
+    log_dir, snapshot = tmp_path / "log", tmp_path / "log" / SNAPSHOT_NAME
+    log = DurableLog(log_dir, max_bytes=len(b"".join(lines)) // 3)  # several files
+    live = DetectionCore(policy, profile)
+    for line in lines[:half]:
+        log.append_line(line)
+    log.flush()
+    live.add(lines[:half])
+    assert live.snapshot(snapshot)
+    for line in lines[half:]:
+        log.append_line(line)
+    log.close()
+    live.add(lines[half:])
+
+    restored = DetectionCore(policy, profile)
+    restored.restore(log_dir, snapshot)
+    assert restored.snapshot_info["restored"] == f"snapshot of {half} lines + {len(lines) - half} lines after it"
+    replayed = DetectionCore(policy, profile)
+    replayed.restore(log_dir, None)
+    assert replayed.snapshot_info["restored"] == "replayed the whole log"
+    assert restored.lines == replayed.lines == live.lines == len(lines)
+    _same_state(restored, replayed)
+    _same_state(restored, live)
+
+
+def test_a_snapshot_the_log_does_not_back_is_not_used(tmp_path):
+    from antidistill.gateway.detection import SNAPSHOT_NAME
+    from antidistill.gateway.durable import DurableLog
+
+    events, accounts = mixed_traffic().write(tmp_path)
+    policy = load_policy()
+    lines = open(events, "rb").read().splitlines(keepends=True)
+    log_dir, snapshot = tmp_path / "log", tmp_path / "log" / SNAPSHOT_NAME
+    log = DurableLog(log_dir)
+    for line in lines[:100]:
+        log.append_line(line)
+    log.close()
+    # A snapshot taken after lines that a crash then kept out of the log.
+    ahead = DetectionCore(policy)
+    ahead.add(lines[:150])
+    assert ahead.snapshot(snapshot)
+    restored = DetectionCore(policy)
+    restored.restore(log_dir, snapshot)
+    assert restored.snapshot_info["restored"] == "replayed the whole log" and restored.lines == 100
+    # ...or one of another log altogether (same length, other last request).
+    other = DetectionCore(policy)
+    other.add(lines[1:101])
+    assert other.snapshot(snapshot)
+    restored = DetectionCore(policy)
+    restored.restore(log_dir, snapshot)
+    assert restored.snapshot_info["restored"] == "replayed the whole log"
+    replayed = DetectionCore(policy)
+    replayed.restore(log_dir, None)
+    _same_state(restored, replayed)

@@ -36,7 +36,10 @@ def upstream():
 
 def test_kill_9_loses_nothing_older_than_the_flush_window_and_restart_restores_state(tmp_path, upstream):
     log_dir = tmp_path / "log"
-    gw = GatewayProcess(*_args(tmp_path, upstream.url, "--log", str(log_dir), "--state", f"sqlite:{tmp_path / 'state.db'}"))
+    # Snapshots of the detection state every second: the restart below loads
+    # the last one and replays only the log after it.
+    gw = GatewayProcess(*_args(tmp_path, upstream.url, "--log", str(log_dir), "--state", f"sqlite:{tmp_path / 'state.db'}",
+                               "--snapshot-s", "1"))
     with gw:
         answered = []
         with httpx.Client(base_url=gw.url, timeout=30) as c:
@@ -57,6 +60,9 @@ def test_kill_9_loses_nothing_older_than_the_flush_window_and_restart_restores_s
             c.post("/admin/overrides", json={"account_id": "acct-3", "action": "deny"}, headers=ADMIN)
             time.sleep(3 * FLUSH_MS / 1000)  # older than the flush window
             before = c.get("/admin/verdicts", headers=ADMIN).json()["accounts"]
+            # Past the attacker's last exchanges: the next snapshot covers them.
+            assert wait_until(lambda: (c.get("/admin/verdicts", headers=ADMIN).json()["detection"].get("snapshot_lines") or 0)
+                              >= 2 * len(answered), 20)
         gw.kill()  # SIGKILL: no shutdown hooks run
     logged = {e["request_id"] for e in read_log(log_dir)}
     assert set(answered) <= logged
@@ -72,6 +78,15 @@ def test_kill_9_loses_nothing_older_than_the_flush_window_and_restart_restores_s
             assert c.post("/v1/chat/completions", json=chat("hi"), headers=auth("sk-3")).status_code == 403  # override kept
             info = c.get("/admin/verdicts", headers=ADMIN).json()["detection"]
             assert info["events"] >= len(logged)
+            assert info["restored"].startswith("snapshot of"), info
+    # Without the snapshot the whole log is replayed, to the same verdicts.
+    (log_dir / "detection-state.json.gz").unlink()
+    with GatewayProcess(*_args(tmp_path, upstream.url, "--log", str(log_dir), "--state", f"sqlite:{tmp_path / 'state.db'}",
+                               "--snapshot-s", "0")) as gw3, httpx.Client(base_url=gw3.url, timeout=30) as c:
+        info = c.get("/admin/verdicts", headers=ADMIN).json()
+        assert info["detection"]["restored"] == "replayed the whole log"
+        assert info["accounts"]["attacker"]["verdict"] == "malicious"
+        assert c.post("/v1/chat/completions", json=chat("hi"), headers=auth("sk-attacker")).status_code == 403
 
 
 needs_redis = pytest.mark.skipif(not RedisServer.available(), reason="redis-server is not installed (.ci/run installs it)")

@@ -111,6 +111,9 @@ class GatewayConfig:
     #: niceness of the detection worker process: on a busy machine the
     #: request path gets the CPU first and detection catches up after.
     detection_nice: int = 10
+    #: seconds between snapshots of the detection state next to the log (0:
+    #: none); a restart then replays only the log lines after the snapshot
+    snapshot_s: float = 300.0
     accounts_file: str | None = None
     max_connections: int = 256
     extra: dict[str, Any] = field(default_factory=dict)
@@ -252,9 +255,9 @@ class Gateway:
 
             profile = read_accounts(self.config.accounts_file).table.to_pandas()
         redis_mode = self.config.state.startswith("redis://")
-        replay = [self.config.log_dir] if self.config.log_dir and not redis_mode else None
+        replay = self.config.log_dir if self.config.log_dir and not redis_mode else None
         self.worker = DetectionWorker(self.policy, self._on_verdicts, mode=self.config.detection, profile=profile,
-                                      replay_dirs=replay, nice=self.config.detection_nice)
+                                      replay_dir=replay, nice=self.config.detection_nice, snapshot_s=self.config.snapshot_s)
         if replay:
             # Serve only once per-account state is back: a blocked account
             # must not get a free window because the gateway restarted.

@@ -28,6 +28,7 @@ def gateway(
     upstream_key: str | None = typer.Option(None, "--upstream-key", envvar="ANTIDISTILL_UPSTREAM_KEY", help="API key the gateway sends upstream."),
     accounts: Path | None = typer.Option(None, "--accounts", exists=True, dir_okay=False, help="accounts.jsonl (sign-up and billing data, for linkage)."),
     flush_ms: float = typer.Option(20.0, "--flush-ms", help="Group-commit window of the log: at most this much is lost on a crash."),
+    snapshot_s: float = typer.Option(300.0, "--snapshot-s", help="Seconds between snapshots of the detection state in the log directory (0: none); a restart replays only the log after it."),
     detection: str = typer.Option("process", "--detection", help="Run detection in a separate process (default) or a thread."),
     upstream_timeout: float = typer.Option(60.0, "--upstream-timeout", help="Seconds to wait for the upstream's answer (then 504)."),
     workers_loop: str = typer.Option("auto", "--loop", help="asyncio loop for uvicorn: auto, asyncio or uvloop."),
@@ -47,7 +48,7 @@ def gateway(
     cfg = GatewayConfig(upstream=upstream, policy_path=str(policy) if policy else None, state=state,
                         log_dir=str(log_dir) if log_dir else None, keys_file=str(keys) if keys else None,
                         account_header=account_header, trust_forwarded_for=trust_forwarded_for, admin_token=admin_token,
-                        upstream_key=upstream_key, accounts_file=str(accounts) if accounts else None, flush_ms=flush_ms,
+                        upstream_key=upstream_key, accounts_file=str(accounts) if accounts else None, flush_ms=flush_ms, snapshot_s=snapshot_s,
                         detection=detection, read_timeout_s=upstream_timeout)
     try:
         app = build_app(cfg)

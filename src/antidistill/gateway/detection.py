@@ -30,26 +30,38 @@ thread runner with the same protocol exists for tests and for LiteLLM.
 Protocol (tuples over a duplex pipe): to the worker ``("events", [event])``
 (each event a dict or, from the gateway, its serialised log line: the
 gateway serialises an exchange once and the worker parses it),
-``("rescore", seq)``, ``("policy", policy)``, ``("replay", [dir])``,
-``("stop",)``; from it ``("verdicts", {account: Verdict}, info)``.
+``("rescore", seq)``, ``("policy", policy)``, ``("gap",)`` (events were
+dropped on the way), ``("stop",)``; from it
+``("verdicts", {account: Verdict}, info)``.
+
+Restart: with a log directory (and no Redis), the worker first rebuilds its
+state from the log - from its last snapshot (``detection-state.json.gz``
+in the log directory, written every ``snapshot_s`` and at a clean stop)
+plus the log lines after it, or from the whole log when there is no
+snapshot or it does not match the log (:meth:`DetectionCore.restore`) -
+and sends a full rescoring before the gateway serves anything.
 """
 
 from __future__ import annotations
 
 import collections
+import gzip
+import itertools
 import logging
 import multiprocessing as mp
 import os
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import orjson
 
 from antidistill.events.validate import BadRecord
 from antidistill.gateway.actions import Verdict, load_actions
+from antidistill.gateway.durable import iter_lines, write_atomically
 from antidistill.gateway.online import OnlineState, split_end_user_key
 from antidistill.policy import Policy
 
@@ -77,16 +89,32 @@ class DetectionCore:
         self.last_partial = 0.0
         self.changed_since_full = False
         self.scored_platforms: set[str] = set()
+        #: log lines received (see ``add``) and the request id of the last one
+        self.lines = 0
+        self.last_rid: str | None = None
+        #: events were lost on the way here (the gateway's queue overflowed):
+        #: the state no longer equals a replay of the log, so no snapshots
+        self.gap = False
+        self.snapshot_info: dict[str, Any] = {}
 
-    def add(self, events: list[dict[str, Any] | bytes]) -> None:
-        """Apply events: dicts, or log lines (bytes) as the gateway sends them."""
+    def add(self, events: Iterable[dict[str, Any] | bytes]) -> None:
+        """Apply events: dicts, or log lines (bytes) as the gateway sends them.
+
+        Every element counts as one line of the log's line sequence
+        (``lines``), applied or not, so that a snapshot can say where in the
+        log its state ends.
+        """
         for ev in events:
+            self.lines += 1
+            self.last_rid = None
             try:
                 if type(ev) is not dict:
                     try:
                         ev = orjson.loads(ev)
                     except orjson.JSONDecodeError as exc:
                         raise BadRecord(None, "not_json", str(exc)) from None
+                rid = ev.get("request_id") if type(ev) is dict else None
+                self.last_rid = rid if type(rid) is str else None
                 self.state.update(ev)
             except BadRecord as exc:
                 self.bad_events += 1
@@ -182,15 +210,109 @@ class DetectionCore:
 
     def info(self) -> dict[str, Any]:
         return {"accounts": len(self.state.accounts), "events": self.state.n_events, "bad_events": self.bad_events,
-                "error": self.last_error, "last_full": self.last_full, "last_partial": self.last_partial}
+                "error": self.last_error, "last_full": self.last_full, "last_partial": self.last_partial,
+                "lines": self.lines, **self.snapshot_info}
+
+    # --- snapshots: restart without replaying the whole log -----------------------
+    def snapshot(self, path: Path) -> bool:
+        """Write the online state and how many log lines it covers (atomically); False when it would be wrong to."""
+        if self.gap:
+            return False
+        started = time.monotonic()
+        data = {"version": SNAPSHOT_VERSION, "lines": self.lines, "last_request_id": self.last_rid,
+                "written": time.time(), "state": self.state.to_json()}
+        write_atomically(path, gzip.compress(orjson.dumps(data), compresslevel=1))
+        self.snapshot_info = {**self.snapshot_info, "snapshot_lines": self.lines, "snapshot_at": data["written"],
+                              "snapshot_seconds": round(time.monotonic() - started, 3)}
+        return True
+
+    def restore(self, log_dir: str | Path, snapshot: Path | None) -> None:
+        """Rebuild the state from the log: from a snapshot and the lines after it when it matches the log, else from scratch.
+
+        A snapshot matches when the log has at least as many lines as it
+        covers and the last of them has the request id it recorded (a
+        snapshot taken just before a crash can cover lines the crash then
+        kept out of the log) and the text rules are the same. Either way the
+        state equals a replay of the whole log (up to the de-duplication of
+        request ids across the snapshot, which only replaying keeps).
+        """
+        started = time.monotonic()
+        snap = _load_snapshot(snapshot, self.state.cp.fingerprint) if snapshot is not None else None
+        how = "replayed the whole log"
+        if snap is not None:
+            lines = iter_lines(log_dir)
+            covered, last = 0, None
+            for line in itertools.islice(lines, snap["lines"]):
+                covered, last = covered + 1, line
+            if covered == snap["lines"] and (covered == 0 or _request_id(last) == snap["last_request_id"]):
+                self.state = OnlineState.from_json(snap["state"], self.policy, self.state.profile)
+                self.lines, self.last_rid = covered, snap["last_request_id"]
+                for batch in _batched(lines, 5000):
+                    self.add(batch)
+                how = f"snapshot of {covered} lines + {self.lines - covered} lines after it"
+            else:
+                log.warning("detection snapshot %s does not match the log (it covers %d lines, the log has %d%s); "
+                            "replaying the whole log", snapshot, snap["lines"], covered,
+                            "" if covered < snap["lines"] else " with another last request id")
+                snap = None
+        if snap is None:
+            for batch in _batched(iter_lines(log_dir), 5000):
+                self.add(batch)
+        self.snapshot_info = {"restored": how, "restore_seconds": round(time.monotonic() - started, 3)}
 
 
-def _serve(conn, policy: Policy, profile, replay: Callable[[], Any] | None = None) -> None:
-    """The worker loop: read messages, apply events, rescore when due, reply."""
+SNAPSHOT_NAME = "detection-state.json.gz"
+SNAPSHOT_VERSION = 1
+
+
+def _request_id(line: bytes | None) -> str | None:
+    try:
+        rid = orjson.loads(line).get("request_id") if line else None
+    except (orjson.JSONDecodeError, AttributeError):
+        return None
+    return rid if type(rid) is str else None
+
+
+def _load_snapshot(path: Path, fingerprint: str) -> dict[str, Any] | None:
+    if not path.exists():
+        return None
+    try:
+        snap = orjson.loads(gzip.decompress(path.read_bytes()))
+    except (OSError, EOFError, orjson.JSONDecodeError, gzip.BadGzipFile) as exc:
+        log.warning("detection snapshot %s unreadable (%s); replaying the whole log", path, exc)
+        return None
+    if snap.get("version") != SNAPSHOT_VERSION or snap.get("state", {}).get("fingerprint") != fingerprint:
+        log.warning("detection snapshot %s is of another version or policy text rules; replaying the whole log", path)
+        return None
+    return snap
+
+
+def _batched(it: Iterable, n: int) -> Iterator[list]:
+    it = iter(it)
+    while batch := list(itertools.islice(it, n)):
+        yield batch
+
+
+def _serve(conn, policy: Policy, profile, replay_dir: str | None = None, snapshot_s: float = 0.0) -> None:
+    """The worker loop: read messages, apply events, rescore when due, snapshot when due, reply."""
     core = DetectionCore(policy, profile)
-    if replay is not None:
-        core.add(list(replay()))
+    snapshot = Path(replay_dir) / SNAPSHOT_NAME if replay_dir and snapshot_s > 0 else None
+    if replay_dir is not None:
+        core.restore(replay_dir, snapshot)
         conn.send(("verdicts", core.rescore_full(), {**core.info(), "full": True, "seq": 0, "replayed": True}))
+    last_snapshot, snapshot_lines = time.monotonic(), core.lines
+
+    def take_snapshot() -> None:
+        nonlocal last_snapshot, snapshot_lines
+        last_snapshot = time.monotonic()
+        if snapshot is not None and core.lines != snapshot_lines:
+            try:
+                if core.snapshot(snapshot):
+                    snapshot_lines = core.lines
+                    conn.send(("verdicts", {}, {**core.info(), "full": False, "seq": None}))  # news for /admin, /healthz
+            except OSError as exc:
+                log.error("detection snapshot not written: %s", exc)
+
     pending_seq = 0
     while True:
         timeout = max(0.02, min(core.actions.rescore_interval_s, 0.2))
@@ -213,15 +335,21 @@ def _serve(conn, policy: Policy, profile, replay: Callable[[], Any] | None = Non
             elif kind == "policy":
                 core.set_policy(msg[1])
                 force = True
+            elif kind == "gap":
+                core.gap = True
+                log.error("events were dropped before reaching detection; no more snapshots until restart")
             elif kind == "stop":
+                take_snapshot()
                 return
         out = core.tick(time.time(), force_full=force)
         if out is not None:
             verdicts, full = out
             conn.send(("verdicts", verdicts, {**core.info(), "full": full, "seq": pending_seq if force else None}))
+        if snapshot is not None and time.monotonic() - last_snapshot >= snapshot_s:
+            take_snapshot()
 
 
-def _process_main(conn, policy: Policy, profile, replay_dirs: list[str] | None, nice: int = 0) -> None:
+def _process_main(conn, policy: Policy, profile, replay_dir: str | None, nice: int = 0, snapshot_s: float = 0.0) -> None:
     logging.basicConfig(level=logging.WARNING)
     if nice:
         # Lower priority than the request path: when the cores are busy,
@@ -231,15 +359,8 @@ def _process_main(conn, policy: Policy, profile, replay_dirs: list[str] | None, 
             os.nice(nice)
         except OSError:
             pass
-    replay = None
-    if replay_dirs:
-        from antidistill.gateway.durable import read_log
-
-        def replay():
-            for d in replay_dirs:
-                yield from read_log(d)
     try:
-        _serve(conn, policy, profile, replay)
+        _serve(conn, policy, profile, replay_dir, snapshot_s)
     except (EOFError, KeyboardInterrupt, BrokenPipeError):
         pass
 
@@ -248,18 +369,19 @@ class DetectionWorker:
     """Runs the detection core in a process (default) or a thread; see module doc."""
 
     def __init__(self, policy: Policy, on_verdicts: Callable[[dict[str, Verdict], dict[str, Any]], None], *,
-                 mode: str = "process", profile=None, replay_dirs: list[str] | None = None, nice: int = 0) -> None:
+                 mode: str = "process", profile=None, replay_dir: str | None = None, nice: int = 0,
+                 snapshot_s: float = 0.0) -> None:
         self.on_verdicts = on_verdicts
         self.mode = mode
         if mode == "process":
             ctx = mp.get_context("spawn")
             self.conn, child = ctx.Pipe(duplex=True)
-            self.proc = ctx.Process(target=_process_main, args=(child, policy, profile, replay_dirs, nice),
+            self.proc = ctx.Process(target=_process_main, args=(child, policy, profile, replay_dir, nice, snapshot_s),
                                     name="antidistill-detection", daemon=True)
             self.proc.start()
         elif mode == "thread":
             self.conn, child = mp.Pipe(duplex=True)
-            self.proc = threading.Thread(target=_process_main, args=(child, policy, profile, replay_dirs),
+            self.proc = threading.Thread(target=_process_main, args=(child, policy, profile, replay_dir, 0, snapshot_s),
                                          name="antidistill-detection", daemon=True)
             self.proc.start()
         else:
@@ -271,12 +393,13 @@ class DetectionWorker:
         self._outbox: collections.deque = collections.deque()
         self._outbox_cap = 200_000
         self.dropped = 0
+        self._gap_told = False
         self._outbox_ready = threading.Event()
         self._sender = threading.Thread(target=self._send_events, name="antidistill-events-out", daemon=True)
         self._sender.start()
         self._cond = threading.Condition()
         self.last_seq = -1
-        self.replayed = replay_dirs is None
+        self.replayed = replay_dir is None
         self.info: dict[str, Any] = {}
         self._seq = 0
         self._reader = threading.Thread(target=self._read, name="antidistill-verdicts", daemon=True)
@@ -312,6 +435,7 @@ class DetectionWorker:
             return
         if len(self._outbox) >= self._outbox_cap:
             self.dropped += len(events)
+            self._outbox_ready.set()  # the sender tells the worker there is a gap
             return
         self._outbox.append(events)
         self._outbox_ready.set()
@@ -326,6 +450,12 @@ class DetectionWorker:
                     batch.extend(self._outbox.popleft())
                 try:
                     self.send(("events", batch))
+                except (OSError, BrokenPipeError):
+                    return
+            if self.dropped and not self._gap_told:
+                self._gap_told = True
+                try:
+                    self.send(("gap",))
                 except (OSError, BrokenPipeError):
                     return
 
@@ -357,7 +487,7 @@ class DetectionWorker:
             self.send(("stop",))
         except (OSError, BrokenPipeError):
             pass
-        self.proc.join(timeout=10)
+        self.proc.join(timeout=30)  # room for the final snapshot
         if self.mode == "process" and self.proc.is_alive():
             self.proc.terminate()
         self.conn.close()

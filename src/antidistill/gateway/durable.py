@@ -127,8 +127,7 @@ def log_files(directory: str | Path) -> list[Path]:
     return sorted(Path(directory).glob(f"{PREFIX}*{SUFFIX}"))
 
 
-def read_log(directory: str | Path, errors: list[str] | None = None) -> Iterator[dict[str, Any]]:
-    """Every logged event, oldest first; torn or bad lines go to ``errors``."""
+def _complete_lines(directory: str | Path, errors: list[str] | None) -> Iterator[tuple[str, int, bytes]]:
     for path in log_files(directory):
         with open(path, "rb") as f:
             for lineno, line in enumerate(f, 1):
@@ -136,8 +135,43 @@ def read_log(directory: str | Path, errors: list[str] | None = None) -> Iterator
                     if errors is not None:
                         errors.append(f"{path.name}:{lineno}: torn last line ({len(line)} bytes) skipped")
                     continue
-                try:
-                    yield orjson.loads(line)
-                except orjson.JSONDecodeError as exc:
-                    if errors is not None:
-                        errors.append(f"{path.name}:{lineno}: {exc}")
+                yield path.name, lineno, line
+
+
+def iter_lines(directory: str | Path, errors: list[str] | None = None) -> Iterator[bytes]:
+    """Every complete line of the log (with its newline), oldest first; a torn last line is skipped.
+
+    This is the log's *line sequence*: what the detection worker's snapshots
+    count (``DetectionCore.lines``) and what a restart replays.
+    """
+    for _name, _lineno, line in _complete_lines(directory, errors):
+        yield line
+
+
+def read_log(directory: str | Path, errors: list[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Every logged event, oldest first; torn or bad lines go to ``errors``."""
+    for name, lineno, line in _complete_lines(directory, errors):
+        try:
+            yield orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            if errors is not None:
+                errors.append(f"{name}:{lineno}: {exc}")
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that a crash leaves either the old or the new file, never half of one."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    dfd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dfd)
+    finally:
+        os.close(dfd)

@@ -52,6 +52,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+import orjson
 import pandas as pd
 from datasketch import HyperLogLog
 
@@ -205,6 +206,12 @@ class CompiledPolicy:
                 self.rule_sets[fld] = (rset, [i for i, _rx in items])
         self.domain_set = _compile_set([_domain_regex(words) for words in policy.domains.values()])
         self.domain_idents = [_ident(name) for name in policy.domains]
+        #: what the per-event measurements depend on: state measured under
+        #: another fingerprint is not what replaying the log would give
+        self.fingerprint = hashlib.sha256(orjson.dumps(
+            [[[name, rule.field, rule.regex()] for name, rule in policy.rules.items()],
+             [[name, _domain_regex(words)] for name, words in policy.domains.items()],
+             SAMPLE_PER_ACCOUNT, EVIDENCE_PER_REASON, ACTIVITY_BUCKET_S])).hexdigest()
 
 
 def _naive_utc(ts: datetime) -> datetime:
@@ -649,6 +656,27 @@ class OnlineState:
     def feature_set(self, accounts: Iterable[str] | None = None) -> FeatureSet:
         states = self.accounts if accounts is None else {a: self.accounts[a] for a in accounts if a in self.accounts}
         return feature_set(states, self.cp, self.profile)
+
+    # --- snapshots -------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        """Everything but the de-duplication set of request ids (see ``DetectionCore.snapshot``)."""
+        return {"fingerprint": self.cp.fingerprint, "n_events": self.n_events,
+                "accounts": {a: s.to_json() for a, s in self.accounts.items()},
+                "end_users": {k: s.to_json() for k, s in self.end_users.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], policy: Policy, profile: pd.DataFrame | None = None) -> OnlineState:
+        state = cls(policy, profile)
+        if data.get("fingerprint") != state.cp.fingerprint:
+            raise ValueError("state was measured under other text rules or domains")
+        state.n_events = data["n_events"]
+        state.accounts = {a: AccountState.from_json(d) for a, d in data["accounts"].items()}
+        state.end_users = {k: AccountState.from_json(d) for k, d in data["end_users"].items()}
+        for key in state.end_users:
+            state.end_users_of.setdefault(split_end_user_key(key)[0], set()).add(key)
+        state.changed = set(state.accounts)
+        state.end_users_changed = set(state.end_users)
+        return state
 
     def end_user_feature_set(self, keys: Iterable[str]) -> FeatureSet:
         """End users as accounts (no sign-up profile), as ``respond.scan._end_users`` builds them."""
