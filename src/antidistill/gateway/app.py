@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import gc
 import hmac
 import itertools
 import logging
@@ -268,10 +269,16 @@ class Gateway:
         if redis_mode:
             self.redis = RedisShare(self.config.state, on_events=self._on_shared_events, on_override=self._on_shared_override)
             await self.redis.start()
-        if not self.config.upstream:
-            return  # embedded (the LiteLLM guardrail): LiteLLM talks to the model itself
-        self.upstream = Upstream(self.config.upstream, connect_timeout_s=self.config.connect_timeout_s,
-                                 read_timeout_s=self.config.read_timeout_s, max_connections=self.config.max_connections)
+        if self.config.upstream:  # else embedded (the LiteLLM guardrail): LiteLLM talks to the model itself
+            self.upstream = Upstream(self.config.upstream, connect_timeout_s=self.config.connect_timeout_s,
+                                     read_timeout_s=self.config.read_timeout_s, max_connections=self.config.max_connections)
+        # Everything loaded so far (this process imports the whole CLI: pandas,
+        # ibis, scipy, ...) lives as long as the process. Frozen, the cyclic
+        # garbage collector no longer walks it: a full collection took ~330 ms
+        # here before, a pause in the middle of some unlucky request, and
+        # takes ~0 ms after.
+        gc.collect()
+        gc.freeze()
 
     async def stop(self) -> None:
         for t in self._tasks:
