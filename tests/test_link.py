@@ -42,3 +42,33 @@ def test_communities_are_the_same_whatever_the_hash_seed():
     assert len(first) >= 5
     assert _run("2") == first
     assert _run("3") == first
+
+
+TEMPLATE_SCRIPT = r"""
+import json, random
+import pandas as pd
+from antidistill.features.templates import mine_templates
+rng = random.Random(3)
+frames = ["explain {t} to a {a} audience with three examples and a summary at the end",
+          "write a detailed lesson plan about {t} for {a} learners, including exercises"]
+topics = ["photosynthesis", "inflation", "recursion", "plate tectonics", "the french revolution", "entropy"]
+rows = []
+for acct in range(12):
+    for k in range(8):
+        text = rng.choice(frames).format(t=rng.choice(topics), a=rng.choice(["young", "adult", "expert"]))
+        rows.append({"account_id": f"acct_{acct:02d}", "request_id": f"r{acct:02d}{k}", "prompt": text})
+t = mine_templates(pd.DataFrame(rows), 0.4)
+print(json.dumps([t.templated_per_account, sorted(map(list, t.shared_pairs.items()))], sort_keys=True))
+"""
+
+
+def test_template_mining_is_the_same_whatever_the_hash_seed():
+    # MinHash codes once came from iterating a set of shingles: the same log
+    # gave other templated counts (and scores) in another process.
+    runs = []
+    for seed in ("1", "2", "3"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run([sys.executable, "-c", TEMPLATE_SCRIPT], env=env, capture_output=True, text=True, check=True)
+        runs.append(out.stdout)
+    assert json.loads(runs[0])[0], "the fixture must produce templated prompts"
+    assert runs[1] == runs[0] and runs[2] == runs[0]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -87,7 +88,7 @@ def _shingles(tokens: list[str], text: str) -> set[bytes]:
 def _signatures(shingle_sets: list[set[bytes]], num_perm: int) -> np.ndarray:
     """MinHash signatures of many sets at once, shape (len(sets), num_perm).
 
-    Each distinct shingle gets a random 31-bit code; permutation k maps a code
+    Each distinct shingle gets a code from its CRC-32; permutation k maps a code
     x to (a_k * x + b_k) mod p (the universal hashing of the MinHash paper)
     and a set's signature is the minimum over its members, taken for all sets
     together with ``np.minimum.reduceat``.
@@ -98,8 +99,11 @@ def _signatures(shingle_sets: list[set[bytes]], num_perm: int) -> np.ndarray:
     for i, sh in enumerate(shingle_sets):
         lengths[i] = len(sh)
         ids.extend(vocab.setdefault(s, len(vocab)) for s in sh)
+    # A shingle's code depends on its bytes only (never on the order sets
+    # were iterated in, which follows per-process string hashing).
+    vocab_codes = np.fromiter((zlib.crc32(s) for s in vocab), dtype=np.uint64, count=len(vocab)) % _PRIME
+    codes = vocab_codes[np.asarray(ids, dtype=np.int64)]
     rng = np.random.default_rng(_HASH_SEED)
-    codes = rng.integers(1, _PRIME, size=len(vocab), dtype=np.uint64)[np.asarray(ids, dtype=np.int64)]
     a = rng.integers(1, _PRIME, size=num_perm, dtype=np.uint64)
     b = rng.integers(0, _PRIME, size=num_perm, dtype=np.uint64)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])

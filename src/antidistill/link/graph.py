@@ -29,6 +29,10 @@ SYNC_JACCARD = 0.6
 #: sample, and for at least this share of its sampled prompts.
 MIN_TEMPLATE_USES = 2
 MIN_TEMPLATE_SHARE = 0.2
+#: Template ties count for accounts whose own sampled prompts are templated
+#: at least this much (judged once they sent this many).
+MIN_SCRIPTED_SHARE = 0.3
+MIN_SCRIPTED_SAMPLE = 5
 
 
 @dataclass
@@ -80,9 +84,18 @@ def _template_pairs(templates) -> list[tuple[str, str]]:
     if templates is None:
         return []
     pairs = []
+    sampled, templated = templates.sampled_per_account, templates.templated_per_account
+
+    def scripted(a: str) -> bool:
+        # A stranger who types a popular question shape now and then shares
+        # siblings with a big campaign too; a script fills frames most of
+        # the time. Accounts with too few prompts to tell are not excluded.
+        n = sampled.get(a, 0)
+        return n < MIN_SCRIPTED_SAMPLE or templated.get(a, 0) >= MIN_SCRIPTED_SHARE * n
+
     for (a, b), n in templates.shared_pairs.items():
-        need = MIN_TEMPLATE_SHARE * min(templates.sampled_per_account.get(a, 0), templates.sampled_per_account.get(b, 0))
-        if n >= max(MIN_TEMPLATE_USES, need):
+        need = MIN_TEMPLATE_SHARE * min(sampled.get(a, 0), sampled.get(b, 0))
+        if n >= max(MIN_TEMPLATE_USES, need) and scripted(a) and scripted(b):
             pairs.append((a, b))
     return pairs
 
