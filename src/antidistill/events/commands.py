@@ -11,6 +11,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -67,7 +68,9 @@ def _check_files(console: Console, paths: list[Path]) -> None:
     for p in paths:
         if not p.is_file() or not os.access(p, os.R_OK):
             what = "not a file" if p.exists() else "no such file"
-            console.print(f"[red]error:[/red] {p}: {what} or not readable")
+            # One unwrapped line (a long path must stay greppable), the path
+            # escaped so brackets in a file name are not read as markup.
+            console.print(f"[red]error:[/red] {escape(str(p))}: {what} or not readable", soft_wrap=True)
             raise typer.Exit(EXIT_INPUT)
 
 
