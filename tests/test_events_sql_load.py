@@ -20,11 +20,15 @@ import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from antidistill.events import EVENT_SCHEMA, TooManyBadRecords, iter_event_batches, load_events
-
 from test_events_ingest import BAD_LINES, GOOD_LINES
 from test_events_properties import mutated_events
+
+from antidistill.events import (
+    EVENT_SCHEMA,
+    TooManyBadRecords,
+    iter_event_batches,
+    load_events,
+)
 
 DATA = Path(__file__).parent / "data"
 EVENTS = [orjson.loads(line) for line in GOOD_LINES]

@@ -13,20 +13,27 @@ Python path itself (``EventStream``'s mapping and quarantine). That covers the
 bad lines, so quarantine records (file, line, field, kind, reason, raw) are the
 Python path's own, and the rare good lines whose row SQL cannot vouch for:
 numbers that orjson and DuckDB spell differently (exponents, 16+ digits, below
-1e-5), control-character escapes, duplicate keys, NaN or trailing commas
-(DuckDB accepts them, orjson does not), IPv6 addresses (checked by the
-Python checker as a DuckDB function), timestamps outside years 2..9998 or with
-odd offsets, lines over the line limit or not UTF-8. Nothing is dropped:
-every line is a row, a quarantine record or a blank line.
+1e-5), control-character escapes, repeated keys in the objects read, NaN or
+trailing commas (DuckDB accepts them, orjson does not), nesting deeper than
+orjson takes, IP addresses that are not dotted IPv4 and fail the Python
+check (run once per distinct address), timestamps outside years 2..9998 or
+in spellings DuckDB's TIMESTAMPTZ cast might read otherwise, lines over the
+line limit or not UTF-8. Nothing is dropped: every line is a row, a
+quarantine record or a blank line.
+
+Known difference: a key repeated deeper inside a request or response body
+(not in an object the flattening reads) stays twice in ``request_json`` /
+``response_json``, where orjson keeps the last value once; both parse back
+to the same value with orjson.
 
 Duplicate request ids keep the first accepted occurrence in file and line
-order, as ``iter_event_batches(..., dedupe=True)`` does. Files in another
-format (LiteLLM, OTel) and Parquet files go through ``EventStream`` unchanged.
+order, as ``iter_event_batches(..., dedupe=True)`` does (same set of ids,
+filled in line order). Files in another format (LiteLLM, OTel) and Parquet
+files go through ``EventStream`` unchanged.
 """
 
 from __future__ import annotations
 
-import bisect
 import gzip
 import io
 import os
@@ -40,9 +47,16 @@ from pathlib import Path
 import duckdb
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from antidistill.events.adapters import get_adapter
-from antidistill.events.readers import DEFAULT_MAX_LINE_BYTES, RAW_KEEP_CHARS, RawRecord, Source, _decode_error
+from antidistill.events.readers import (
+    DEFAULT_MAX_LINE_BYTES,
+    RAW_KEEP_CHARS,
+    RawRecord,
+    Source,
+    _decode_error,
+)
 from antidistill.events.schema import ENDPOINTS, EVENT_SCHEMA
 from antidistill.events.stream import (
     EventStream,
@@ -59,38 +73,98 @@ CHAT, COMPLETIONS, PREDICT = ENDPOINTS
 #: Bytes of lines handed to DuckDB at once, and rows per Arrow batch inside
 #: (DuckDB works on the batches of one chunk in parallel). Memory holds about
 #: three chunks (one read ahead) and DuckDB's work on one.
-CHUNK_BYTES = 8 * 1024 * 1024
+CHUNK_BYTES = 32 * 1024 * 1024
 BATCH_ROWS = 2048
 
 # -- the SQL ------------------------------------------------------------------
 
-# json_type() of these paths, in one parse of the line: ty[1] is the line's own type.
-_TYPE_PATHS = [
-    "$", "$.request_id", "$.ts", "$.account_id", "$.api_key_id", "$.client_ip", "$.user_agent",
-    "$.endpoint", "$.status", "$.latency_ms", "$.request", "$.response",
-    "$.request.model", "$.request.user", "$.request.messages", "$.request.prompt", "$.request.instances",
-    "$.request.temperature", "$.request.top_p", "$.request.max_tokens", "$.request.n", "$.request.seed",
-    "$.request.top_logprobs", "$.request.logprobs", "$.request.logit_bias", "$.request.tools",
-    "$.request.response_format", "$.request.response_format.type",
-    "$.response.choices", "$.response.choices[0]", "$.response.choices[0].message",
-    "$.response.choices[0].message.content", "$.response.choices[0].text",
-    "$.response.choices[0].finish_reason", "$.response.predictions", "$.response.usage",
-    "$.response.usage.prompt_tokens", "$.response.usage.completion_tokens",
-]
+_ANY = None  # any JSON type, or missing
+_STR, _OBJ, _ARR = ("VARCHAR",), ("OBJECT",), ("ARRAY",)
+_OPT_STR, _OPT_OBJ, _OPT_ARR = ("-", "NULL", "VARCHAR"), ("-", "NULL", "OBJECT"), ("-", "NULL", "ARRAY")
+_OPT_NUM = ("-", "NULL", "BIGINT", "UBIGINT", "DOUBLE")
+_OPT_UINT = ("-", "NULL", "UBIGINT")  # json_type says UBIGINT for integers >= 0, BIGINT below
+
+
+def _by_endpoint(chat, completions, predict) -> dict[str, tuple[str, ...] | None]:
+    return {CHAT: chat, COMPLETIONS: completions, PREDICT: predict}
+
+
+# The JSON types flatten_event accepts at each path, per endpoint ("-":
+# missing). json_type() gives them all in one parse of the line; the
+# signature "endpoint|type,type,..." is then checked with one regex. Values
+# are checked separately where a type is not enough (ranges, ids, bodies).
+_TYPES: dict[str, tuple[str, ...] | dict] = {
+    "$": _OBJ,
+    "$.request_id": _STR,
+    "$.ts": _STR,
+    "$.account_id": _STR,
+    "$.api_key_id": _OPT_STR,
+    "$.client_ip": _OPT_STR,
+    "$.user_agent": _OPT_STR,
+    "$.endpoint": _STR,
+    "$.status": ("UBIGINT",),
+    "$.latency_ms": _OPT_NUM,
+    "$.request": _OBJ,
+    "$.response": _OPT_OBJ,
+    "$.request.model": _OPT_STR,
+    "$.request.user": _OPT_STR,
+    "$.request.messages": _by_endpoint(_ARR, _ANY, _ANY),
+    "$.request.prompt": _by_endpoint(_ANY, ("NULL", "VARCHAR"), _ANY),
+    "$.request.instances": _by_endpoint(_ANY, _ANY, _ARR),
+    "$.request.temperature": _OPT_NUM,
+    "$.request.top_p": _OPT_NUM,
+    "$.request.max_tokens": _OPT_UINT,
+    "$.request.n": _OPT_UINT,
+    "$.request.seed": ("-", "NULL", "BIGINT", "UBIGINT"),
+    "$.request.top_logprobs": _OPT_UINT,
+    # the legacy Completions API takes a count of top tokens here
+    "$.request.logprobs": _by_endpoint(("-", "NULL", "BOOLEAN"), ("-", "NULL", "BOOLEAN", "UBIGINT"),
+                                       ("-", "NULL", "BOOLEAN")),
+    "$.request.logit_bias": _OPT_OBJ,
+    "$.request.tools": _OPT_ARR,
+    "$.request.response_format": ("-", "NULL", "VARCHAR", "OBJECT"),
+    "$.request.response_format.type": _OPT_STR,
+    "$.response.choices": _by_endpoint(_OPT_ARR, _OPT_ARR, _ANY),
+    "$.response.choices[0]": _by_endpoint(("-", "OBJECT"), ("-", "OBJECT"), _ANY),
+    "$.response.choices[0].message": _by_endpoint(_OPT_OBJ, _ANY, _ANY),
+    "$.response.choices[0].message.content": _by_endpoint(_OPT_STR, _ANY, _ANY),
+    "$.response.choices[0].text": _by_endpoint(_ANY, _OPT_STR, _ANY),
+    "$.response.choices[0].finish_reason": _by_endpoint(_OPT_STR, _OPT_STR, _ANY),
+    "$.response.predictions": _by_endpoint(_ANY, _ANY, _OPT_ARR),
+    "$.response.usage": _OPT_OBJ,
+    "$.response.usage.prompt_tokens": _OPT_UINT,
+    "$.response.usage.completion_tokens": _OPT_UINT,
+}
+_TYPE_PATHS = list(_TYPES)
+
+
+def _signature_regex() -> str:
+    """Full-match regex for "endpoint|type,type,..." over the _TYPES paths."""
+    def one(endpoint: str) -> str:
+        parts = []
+        for allowed in _TYPES.values():
+            allowed = allowed.get(endpoint) if isinstance(allowed, dict) else allowed
+            parts.append("[^,]*" if allowed is None else "(" + "|".join(allowed) + ")")
+        return endpoint.replace(".", r"\.") + r"\|" + ",".join(parts)
+    return "|".join(f"({one(e)})" for e in ENDPOINTS)
+
+
 # json_keys() of the objects whose keys are read: a repeated key there means
 # orjson (last one wins) and DuckDB (first one wins) read different values.
 _KEY_PATHS = [
     "$", "$.request", "$.response", "$.request.response_format", "$.request.logit_bias",
     "$.response.choices[0]", "$.response.choices[0].message", "$.response.usage",
 ]
-# from_json() structure: scalars as text (their JSON type comes from ty), the
-# parts read per element as JSON.
+# from_json() structure: scalars as text (their JSON type is known from
+# json_type()), the parts read per element as JSON.
 _STRUCTURE = {
     **{k: "VARCHAR" for k in ("request_id", "ts", "account_id", "api_key_id", "client_ip", "user_agent",
-                              "endpoint", "status", "latency_ms")},
+                              "endpoint", "status")},
+    "latency_ms": "DOUBLE",
     "request": {
-        **{k: "VARCHAR" for k in ("model", "user", "prompt", "temperature", "top_p", "max_tokens", "n", "seed",
-                                  "top_logprobs", "logprobs")},
+        **{k: "VARCHAR" for k in ("model", "user", "prompt", "logprobs")},
+        **{k: "DOUBLE" for k in ("temperature", "top_p")},
+        **{k: "BIGINT" for k in ("max_tokens", "n", "seed", "top_logprobs")},
         "messages": [{"role": "JSON", "content": "JSON"}],
         "tools": [{"function": "JSON", "name": "JSON"}],
         "logit_bias": "JSON",
@@ -99,7 +173,7 @@ _STRUCTURE = {
     },
     "response": {
         "choices": [{"message": {"content": "VARCHAR"}, "text": "VARCHAR", "finish_reason": "VARCHAR"}],
-        "usage": {"prompt_tokens": "VARCHAR", "completion_tokens": "VARCHAR"},
+        "usage": {"prompt_tokens": "BIGINT", "completion_tokens": "BIGINT"},
     },
 }
 
@@ -121,15 +195,15 @@ _RISKY = "|".join([
 #: with more brackets go to Python.
 _MAX_DEPTH = 1024
 
-_TS_RE = (r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})"
-          r"(?:\.([0-9]{1,9}))?(?:[Zz]|([+-])([0-9]{2}):([0-9]{2}))$")
+# RFC 3339 as validate.parse_ts takes it, narrowed to where DuckDB's own
+# TIMESTAMPTZ cast gives the same instant (checked against parse_ts on random
+# date-times): hours below 24, minutes and seconds below 60, offsets below
+# 24:00, years 2..9998 (so parse_ts's UTC range check cannot fail).
+_TS_RE = (r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,9})?"
+          r"([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])")
 _IPV4_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9][0-9]|[0-9])"
 _IPV4_RE = rf"{_IPV4_OCTET}(\.{_IPV4_OCTET}){{3}}"
-
-_INT = "('BIGINT', 'UBIGINT')"
-_NUM = "('BIGINT', 'UBIGINT', 'DOUBLE')"
 INT32_MAX = 2**31 - 1
-INT64_MAX = 2**63 - 1
 
 
 def _sql_str(text: str) -> str:
@@ -148,105 +222,49 @@ def _keys(path: str) -> str:
     return f"keys[{_KEY_PATHS.index(path) + 1}]"
 
 
-def _absent(path: str) -> str:
-    """The field is missing or null."""
-    return f"coalesce({_ty(path)} = 'NULL', true)"
-
-
-def _opt(path: str, *types: str) -> str:
-    """Missing, null, or one of the JSON types."""
-    return f"({_absent(path)} OR {_ty(path)} IN ({', '.join(_sql_str(t) for t in types)}))"
-
-
-def _opt_int(path: str, value: str, lo: int, hi: int) -> str:
-    return f"({_absent(path)} OR ({_ty(path)} IN {_INT} AND TRY_CAST({value} AS HUGEINT) BETWEEN {lo} AND {hi}))"
-
-
-def _int_value(path: str, value: str) -> str:
-    return f"CASE WHEN {_ty(path)} IN {_INT} THEN TRY_CAST({value} AS BIGINT) END"
-
-
-def _num_value(path: str, value: str) -> str:
-    return f"CASE WHEN {_ty(path)} IN {_NUM} THEN TRY_CAST({value} AS DOUBLE) END"
-
-
 def _distinct(keys: str) -> str:
     return f"coalesce(len({keys}) = list_unique({keys}), true)"
 
 
+def _all(items: str, test: str) -> str:
+    """Every element ``x`` of a list (NULL: no list) passes ``test`` (NULL fails)."""
+    return f"coalesce(list_bool_and(list_transform({items}, x -> coalesce({test}, false))), true)"
+
+
 def _checks() -> dict[str, str]:
-    """Every condition a line must meet for its SQL row to be the Python path's row."""
-    req, resp = "v.request", "v.response"
+    """What a line must meet, beyond its types, for its SQL row to be the Python path's row."""
+    req = "v.request"
     return {
-        "object": "ty[1] = 'OBJECT'",
-        "plain": "plain",
+        "types": f"regexp_full_match(v.endpoint || '|' || array_to_string(list_transform(ty, t -> coalesce(t, '-')), ','), "
+                 f"{_sql_str(_signature_regex())})",
+        "plain": f"NOT regexp_matches(text, {_sql_str(_RISKY)})",
         "keys": " AND ".join(_distinct(f"keys[{i + 1}]") for i in range(len(_KEY_PATHS))),
-        "request_id": f"{_ty('$.request_id')} = 'VARCHAR' AND v.request_id <> ''",
+        "ids": "v.request_id <> '' AND v.account_id <> ''",
         "ts": "ts_utc IS NOT NULL",
-        "account_id": f"{_ty('$.account_id')} = 'VARCHAR' AND v.account_id <> ''",
-        "endpoint": f"{_ty('$.endpoint')} = 'VARCHAR' AND v.endpoint IN ({', '.join(map(_sql_str, ENDPOINTS))})",
-        "status": f"{_ty('$.status')} IN {_INT} AND TRY_CAST(v.status AS HUGEINT) BETWEEN 100 AND 599",
-        "api_key_id": _opt("$.api_key_id", "VARCHAR"),
-        # dotted IPv4 here; anything else is in ip_check for _check_ips
-        "client_ip": _opt("$.client_ip", "VARCHAR"),
-        "user_agent": _opt("$.user_agent", "VARCHAR"),
-        "latency_ms": _opt("$.latency_ms", "BIGINT", "UBIGINT", "DOUBLE"),
-        "request": f"{_ty('$.request')} = 'OBJECT'",
-        "response": _opt("$.response", "OBJECT"),
-        # the endpoint's own part of the request
-        "chat": (f"v.endpoint <> '{CHAT}' OR ({_ty('$.request.messages')} = 'ARRAY' AND "
-                 f"list_bool_and(list_transform({req}.messages, m -> coalesce(left(m.role, 1) = '\"' "
-                 f"AND (m.content IS NULL OR left(m.content, 1) = '\"'), false))) IS NOT false AND "
-                 f"list_bool_and(list_transform(msg_keys, k -> {_distinct('k')})) IS NOT false)"),
-        "completions": f"v.endpoint <> '{COMPLETIONS}' OR {_ty('$.request.prompt')} IN ('VARCHAR', 'NULL')",
-        "predict": f"v.endpoint <> '{PREDICT}' OR {_ty('$.request.instances')} = 'ARRAY'",
-        "model": _opt("$.request.model", "VARCHAR"),
-        "user": _opt("$.request.user", "VARCHAR"),
-        "temperature": _opt("$.request.temperature", "BIGINT", "UBIGINT", "DOUBLE"),
-        "top_p": _opt("$.request.top_p", "BIGINT", "UBIGINT", "DOUBLE"),
-        "max_tokens": _opt_int("$.request.max_tokens", f"{req}.max_tokens", 0, INT64_MAX),
-        "n": _opt_int("$.request.n", f"{req}.n", 0, INT32_MAX),
-        "seed": _opt_int("$.request.seed", f"{req}.seed", -(2**63), INT64_MAX),
-        "top_logprobs": _opt_int("$.request.top_logprobs", f"{req}.top_logprobs", 0, INT32_MAX),
-        "logprobs": (f"CASE WHEN legacy_logprobs THEN TRY_CAST({req}.logprobs AS HUGEINT) BETWEEN 0 AND {INT32_MAX} "
-                     f"ELSE {_opt('$.request.logprobs', 'BOOLEAN')} END"),
-        "logit_bias": (f"{_absent('$.request.logit_bias')} OR ({_ty('$.request.logit_bias')} = 'OBJECT' AND "
-                       f"list_bool_and(list_transform({_keys('$.request.logit_bias')}, "
-                       f"k -> regexp_full_match(k, '[0-9]+'))) IS NOT false AND "
-                       f"list_bool_and(list_transform(json_extract({req}.logit_bias, '$.*'), "
-                       f"w -> regexp_full_match(w, '-?[0-9][0-9.eE+-]*') AND TRY_CAST(w AS DOUBLE) BETWEEN -100 AND 100)) "
-                       f"IS NOT false)"),
-        "tools": (f"{_absent('$.request.tools')} OR ({_ty('$.request.tools')} = 'ARRAY' AND "
-                  f"list_bool_and(list_transform(tool_types, t -> t = 'OBJECT')) IS NOT false AND "
-                  f"list_bool_and(list_transform(tool_name_json, t -> t IS NULL OR t = 'null' OR left(t, 1) = '\"')) "
-                  f"IS NOT false AND list_bool_and(list_transform(tool_keys, k -> {_distinct('k')})) IS NOT false)"),
-        "response_format": (f"{_absent('$.request.response_format')} OR {_ty('$.request.response_format')} = 'VARCHAR' OR "
-                            f"({_ty('$.request.response_format')} = 'OBJECT' AND "
-                            f"{_opt('$.request.response_format.type', 'VARCHAR')})"),
-        # the response, when there is one
-        "choices": (f"{_ty('$.response')} IS DISTINCT FROM 'OBJECT' OR v.endpoint = '{PREDICT}' OR "
-                    f"({_opt('$.response.choices', 'ARRAY')} AND coalesce({_ty('$.response.choices[0]')} = 'OBJECT', true) "
-                    f"AND {_opt('$.response.choices[0].finish_reason', 'VARCHAR')} AND "
-                    f"CASE WHEN v.endpoint = '{CHAT}' THEN {_opt('$.response.choices[0].message', 'OBJECT')} AND "
-                    f"{_opt('$.response.choices[0].message.content', 'VARCHAR')} "
-                    f"ELSE {_opt('$.response.choices[0].text', 'VARCHAR')} END)"),
-        "predictions": (f"{_ty('$.response')} IS DISTINCT FROM 'OBJECT' OR v.endpoint <> '{PREDICT}' OR "
-                        f"{_opt('$.response.predictions', 'ARRAY')}"),
-        "usage": (f"{_ty('$.response')} IS DISTINCT FROM 'OBJECT' OR {_absent('$.response.usage')} OR "
-                  f"({_ty('$.response.usage')} = 'OBJECT' AND "
-                  f"{_opt_int('$.response.usage.prompt_tokens', f'{resp}.usage.prompt_tokens', 0, INT64_MAX)} AND "
-                  f"{_opt_int('$.response.usage.completion_tokens', f'{resp}.usage.completion_tokens', 0, INT64_MAX)})"),
+        "status": "TRY_CAST(v.status AS INTEGER) BETWEEN 100 AND 599",
+        "int32": f"coalesce({req}.n, 0) <= {INT32_MAX} AND coalesce({req}.top_logprobs, 0) <= {INT32_MAX} "
+                 f"AND ({_ty('$.request.logprobs')} IS DISTINCT FROM 'UBIGINT' OR TRY_CAST({req}.logprobs AS BIGINT) <= {INT32_MAX})",
+        # roles are strings, contents strings or null (JSON text: strings start with ")
+        "messages": (_all(f"{req}.messages", "left(x.role, 1) = '\"' AND coalesce(left(x.content, 1) = '\"', true)")
+                     + " AND " + _all("msg_keys", _distinct("x"))),
+        "logit_bias": (_all(_keys("$.request.logit_bias"), "regexp_full_match(x, '[0-9]+')") + " AND "
+                       + _all(f"json_extract({req}.logit_bias, '$.*')",
+                              "regexp_full_match(x, '-?[0-9][0-9.eE+-]*') AND TRY_CAST(x AS DOUBLE) BETWEEN -100 AND 100")),
+        "tools": (_all("tool_types", "x = 'OBJECT'") + " AND "
+                  + _all("tool_name_json", "x IS NULL OR x = 'null' OR left(x, 1) = '\"'") + " AND "
+                  + _all("tool_keys", _distinct("x"))),
     }
 
 
 def _columns() -> dict[str, str]:
     """SQL for each EVENT_SCHEMA column but ``source_file``, as flatten_event computes it."""
     req, resp = "v.request", "v.response"
-    msgs, tools, rf, c0 = f"{req}.messages", f"{req}.tools", f"{req}.response_format", f"{resp}.choices[1]"
+    msgs, rf, c0 = f"{req}.messages", f"{req}.response_format", f"{resp}.choices[1]"
     chat, has_resp = f"v.endpoint = '{CHAT}'", f"{_ty('$.response')} = 'OBJECT'"
     systems = f"list_filter({msgs}, m -> m.role IN ('\"system\"', '\"developer\"') AND m.content IS NOT NULL)"
     users = f"list_filter({msgs}, m -> m.role = '\"user\"')"
     tools_given = f"{_ty('$.request.tools')} = 'ARRAY'"
+    legacy_logprobs = f"v.endpoint = '{COMPLETIONS}' AND {_ty('$.request.logprobs')} = 'UBIGINT'"
     return {
         "request_id": "v.request_id",
         "ts": "ts_utc",
@@ -256,7 +274,7 @@ def _columns() -> dict[str, str]:
         "user_agent": "v.user_agent",
         "endpoint": "v.endpoint",
         "status": "TRY_CAST(v.status AS INTEGER)",
-        "latency_ms": _num_value("$.latency_ms", "v.latency_ms"),
+        "latency_ms": "v.latency_ms",
         "model": f"{req}.model",
         "end_user": f"{req}.user",
         "system_prompt": (f"CASE WHEN {chat} AND len({systems}) > 0 THEN array_to_string(list_transform({systems}, "
@@ -265,20 +283,19 @@ def _columns() -> dict[str, str]:
                    f"WHEN v.endpoint = '{COMPLETIONS}' THEN {req}.prompt END"),
         "n_messages": f"CASE WHEN {chat} THEN len({msgs}) END::INTEGER",
         "n_user_turns": f"CASE WHEN {chat} THEN len({users}) END::INTEGER",
-        "temperature": _num_value("$.request.temperature", f"{req}.temperature"),
-        "top_p": _num_value("$.request.top_p", f"{req}.top_p"),
-        "max_tokens": _int_value("$.request.max_tokens", f"{req}.max_tokens"),
-        "n": f"({_int_value('$.request.n', f'{req}.n')})::INTEGER",
-        "seed": _int_value("$.request.seed", f"{req}.seed"),
-        "logprobs": (f"CASE WHEN legacy_logprobs THEN true WHEN {_ty('$.request.logprobs')} = 'BOOLEAN' "
-                     f"THEN {req}.logprobs = 'true' END"),
-        "top_logprobs": (f"(CASE WHEN legacy_logprobs THEN TRY_CAST({req}.logprobs AS BIGINT) "
-                         f"ELSE {_int_value('$.request.top_logprobs', f'{req}.top_logprobs')} END)::INTEGER"),
+        "temperature": f"{req}.temperature",
+        "top_p": f"{req}.top_p",
+        "max_tokens": f"{req}.max_tokens",
+        "n": f"TRY_CAST({req}.n AS INTEGER)",
+        "seed": f"{req}.seed",
+        "logprobs": f"CASE WHEN {legacy_logprobs} THEN true ELSE TRY_CAST({req}.logprobs AS BOOLEAN) END",
+        "top_logprobs": (f"TRY_CAST(CASE WHEN {legacy_logprobs} THEN TRY_CAST({req}.logprobs AS BIGINT) "
+                         f"ELSE {req}.top_logprobs END AS INTEGER)"),
         # token ids in numeric order: by length, then text (they are all digits)
         "logit_bias_tokens": (f"CASE WHEN {_ty('$.request.logit_bias')} = 'OBJECT' THEN list_transform(list_sort("
                               f"list_transform({_keys('$.request.logit_bias')}, k -> {{'n': length(k), 'k': k}})), "
                               f"s -> s.k) END"),
-        "n_tools": f"CASE WHEN {tools_given} THEN len({tools}) END::INTEGER",
+        "n_tools": f"CASE WHEN {tools_given} THEN len({req}.tools) END::INTEGER",
         "tool_names": (f"CASE WHEN {tools_given} THEN list_transform(list_filter(tool_name_json, "
                        f"t -> t IS NOT NULL AND t <> 'null'), t -> json_extract_string(t, '$')) END"),
         "response_format": (f"CASE {_ty('$.request.response_format')} WHEN 'VARCHAR' THEN json_extract_string({rf}, '$') "
@@ -287,41 +304,28 @@ def _columns() -> dict[str, str]:
         "response_text": (f"CASE WHEN {has_resp} AND {chat} THEN {c0}.message.content "
                           f"WHEN {has_resp} AND v.endpoint = '{COMPLETIONS}' THEN {c0}.text END"),
         "finish_reason": f"CASE WHEN {has_resp} AND v.endpoint <> '{PREDICT}' THEN {c0}.finish_reason END",
-        "prompt_tokens": (f"CASE WHEN {has_resp} THEN "
-                          f"{_int_value('$.response.usage.prompt_tokens', f'{resp}.usage.prompt_tokens')} END"),
-        "completion_tokens": (f"CASE WHEN {has_resp} THEN "
-                              f"{_int_value('$.response.usage.completion_tokens', f'{resp}.usage.completion_tokens')} END"),
+        "prompt_tokens": f"CASE WHEN {has_resp} THEN {resp}.usage.prompt_tokens END",
+        "completion_tokens": f"CASE WHEN {has_resp} THEN {resp}.usage.completion_tokens END",
         "request_json": "bodies[1]::VARCHAR",
         "response_json": f"CASE WHEN {has_resp} THEN bodies[2]::VARCHAR END",
         "source_line": "line",
     }
 
 
-# RFC 3339 parts -> UTC TIMESTAMP; NULL unless Python surely gives the same:
-# years 2..9998 only (so its UTC range check cannot fail), offsets below 24:00
-# with minutes below 60; digits past microseconds are cut, as parse_ts does.
-_TS_SQL = """CASE WHEN tsp.y BETWEEN '0002' AND '9998' AND tsp.oh <= '23' AND tsp.om <= '59' THEN
-    try_strptime(tsp.y || '-' || tsp.mo || '-' || tsp.d || ' ' || tsp.h || ':' || tsp.mi || ':' || tsp.s,
-                 '%Y-%m-%d %H:%M:%S')
-    + to_microseconds(CASE WHEN tsp.f = '' THEN 0 ELSE rpad(tsp.f[:6], 6, '0')::BIGINT END)
-    - to_minutes(CASE tsp.sg WHEN '+' THEN 1 WHEN '-' THEN -1 ELSE 0 END
-                 * (coalesce(TRY_CAST(tsp.oh AS BIGINT), 0) * 60 + coalesce(TRY_CAST(tsp.om AS BIGINT), 0)))
-  END"""
+def _chunk_sql(guarded: bool) -> str:
+    """``_ad_lines`` (line, text) -> ``ok``, ``ip_check`` and the row of each line.
 
-
-def _chunk_sql() -> str:
-    """``_ad_lines`` (line, text) -> ``_ad_chunk``: ``ok`` and, where ok, the row."""
+    Unguarded, a line that is not JSON makes the query fail (the caller then
+    runs the guarded one, which checks every line first)."""
     ok = " AND ".join(f"coalesce(({c}), false)" for c in _checks().values())
-    select = ",\n  ".join(f"CASE WHEN ok THEN {expr} END AS {name}" for name, expr in _columns().items())
+    types = f"json_type(text, {_sql_list(_TYPE_PATHS)})"
     tools_given = f"{_ty('$.request.tools')} = 'ARRAY'"
     return f"""
-CREATE OR REPLACE TEMP TABLE _ad_chunk AS
 WITH typed AS (
-  SELECT line, text, CASE WHEN json_valid(text) THEN json_type(text, {_sql_list(_TYPE_PATHS)}) END AS ty
+  SELECT line, text, {f"CASE WHEN json_valid(text) THEN {types} END" if guarded else types} AS ty
   FROM _ad_lines
 ), parsed AS (
-  SELECT line, ty,
-    ty[1] = 'OBJECT' AND NOT regexp_matches(text, {_sql_str(_RISKY)}) AS plain,
+  SELECT line, text, ty,
     CASE WHEN ty[1] = 'OBJECT' THEN from_json(text, {_sql_str(orjson.dumps(_STRUCTURE).decode())}) END AS v,
     CASE WHEN ty[1] = 'OBJECT' THEN json_extract(text, ['$.request', '$.response']) END AS bodies,
     CASE WHEN ty[1] = 'OBJECT' THEN json_keys(text, {_sql_list(_KEY_PATHS)}) END AS keys,
@@ -332,26 +336,24 @@ WITH typed AS (
   FROM typed
 ), derived AS (
   SELECT *,
-    v.endpoint = '{COMPLETIONS}' AND {_ty('$.request.logprobs')} IN {_INT} AS legacy_logprobs,
     list_transform(v.request.tools, t -> CASE WHEN left(t.function, 1) = '{{' THEN json_extract(t.function, '$.name')
                                              ELSE t.name END) AS tool_name_json,
-    CASE WHEN {_ty('$.ts')} = 'VARCHAR' THEN
-      regexp_extract(v.ts, {_sql_str(_TS_RE)}, ['y', 'mo', 'd', 'h', 'mi', 's', 'f', 'sg', 'oh', 'om']) END AS tsp
+    CASE WHEN regexp_full_match(v.ts, {_sql_str(_TS_RE)}) AND v.ts[:4] BETWEEN '0002' AND '9998'
+         THEN timezone('UTC', TRY_CAST(v.ts AS TIMESTAMPTZ)) END AS ts_utc
   FROM parsed
-), timed AS (
-  SELECT *, {_TS_SQL} AS ts_utc FROM derived
 ), checked AS (
-  SELECT *, {ok} AS ok FROM timed
+  SELECT *, ty[1] = 'OBJECT' AND {ok} AS ok FROM derived
 )
 SELECT line, ok,
   CASE WHEN ok AND {_ty('$.client_ip')} = 'VARCHAR' AND NOT regexp_full_match(v.client_ip, {_sql_str(_IPV4_RE)})
        THEN v.client_ip END AS ip_check,
-  {select}
+  {", ".join(f"{expr} AS {name}" for name, expr in _columns().items())}
 FROM checked
 """
 
 
-_CHUNK_SQL = _chunk_sql()
+_CHUNK_SQL = _chunk_sql(guarded=False)
+_GUARDED_CHUNK_SQL = _chunk_sql(guarded=True)
 _INSERT_COLUMNS = ", ".join("$source_file" if n == "source_file" else n for n in EVENT_SCHEMA.names)
 
 
@@ -515,17 +517,17 @@ def load_events(
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     progress: ProgressCallback | None = None,
 ) -> Loaded:
-    """Create ``table`` (EVENT_SCHEMA) in ``con`` and fill it from ``paths``.
+    """Create ``table`` (EVENT_SCHEMA; it must not exist yet) in ``con`` and fill it from ``paths``.
 
     Gives the rows, counts and quarantine records that
-    ``iter_event_batches(paths, dedupe=True)`` gives (rows in file and line
-    order before duplicates go; the first accepted one of a request id stays).
-    Past ``max_bad`` bad records it raises :class:`TooManyBadRecords` as that
-    stream does, with ``summary.stopped`` set.
+    ``iter_event_batches(paths, dedupe=True)`` gives (the first accepted
+    event of a request id stays; row order is not kept). Past ``max_bad`` bad
+    records it raises :class:`TooManyBadRecords` as that stream does, with
+    ``summary.stopped`` set and the rows before the stopping line loaded.
     """
     # The Python path, for files SQL does not read and lines SQL does not vouch for;
     # its options are the loader's.
-    stream = EventStream([], fmt=fmt, max_bad=max_bad, max_line_bytes=max_line_bytes, progress=progress)
+    stream = EventStream([], fmt=fmt, max_bad=max_bad, max_line_bytes=max_line_bytes, progress=progress, dedupe=True)
     loader = _Loader(con, table, stream)
     loader.run([Path(p) for p in paths])
     return loader.result
@@ -537,29 +539,27 @@ class _Loader:
         self.max_bad = stream.max_bad
         self.result = Loaded(stream.summary)
         self.adapter = get_adapter("spec")
-        self.starts: list[int] = []  # first row of each file in the table
+        # Request ids accepted so far: the Python path's own set (dedupe=True),
+        # filled in line order by both paths.
+        self.seen: set[str] = stream._seen
 
     def run(self, paths: list[Path]) -> None:
         con = self.con
         con.register("_ad_empty", EVENT_SCHEMA.empty_table())
-        con.execute(f"CREATE TABLE IF NOT EXISTS {self.table} AS SELECT * FROM _ad_empty")
+        con.execute(f"CREATE TABLE {self.table} AS SELECT * FROM _ad_empty")
         con.unregister("_ad_empty")
+        # DuckDB parses in a connection of its own (see _parse).
+        self.parser = con.cursor()
         try:
             for path in paths:
-                self.starts.append(self._rows())
                 fmt = resolve_format(path, self.stream.fmt, self.stream.max_line_bytes)
                 if fmt == "spec" and Source(path).kind != "parquet":
                     self._sql_file(path)
                 else:
                     self._python_file(path)
-            self._dedupe()
         finally:
             self.result.quarantine.extend(self.stream.take_quarantine())
-            for name in ("_ad_chunk",):
-                con.execute(f"DROP TABLE IF EXISTS {name}")
-
-    def _rows(self) -> int:
-        return self.con.execute(f"SELECT count(*) FROM {self.table}").fetchone()[0]
+            self.parser.close()
 
     def _insert_arrow(self, batch: pa.RecordBatch | pa.Table) -> None:
         self.con.register("_ad_batch", batch)
@@ -595,27 +595,39 @@ class _Loader:
             raise TooManyBadRecords(self.max_bad, summary.quarantined, source_name)
 
     def _sql_chunk(self, chunk: _Chunk, fs: FileSummary, source_name: str) -> int | None:
-        """Load one chunk; the line where ``max_bad`` was exceeded, if it was."""
-        con = self.con
+        """Load one chunk; the line where ``max_bad`` was exceeded, if it was.
+
+        Lines are taken in order, as the Python path does: a row DuckDB made
+        is accepted (or a duplicate), a line it did not vouch for goes
+        through the Python path, which counts and quarantines it."""
+        parsed = self._parse(chunk) if chunk.table.num_rows else None
+        if parsed is None:
+            slow, fast_lines, fast_ids = chunk.numbers, [], []
+        else:
+            ok = parsed.column("ok")
+            slow = parsed.filter(pc.invert(ok)).column("line").to_pylist()
+            good = parsed.filter(ok)
+            fast_lines, fast_ids = good.column("line").to_pylist(), good.column("request_id").to_pylist()
         records = chunk.python
-        sql_rows = chunk.table.num_rows > 0
-        if sql_rows:
-            con.register("_ad_lines", chunk.table)
-            try:
-                con.execute(_CHUNK_SQL)
-            except duckdb.Error:  # nothing known makes it fail; if it does, Python reads the chunk
-                slow, sql_rows = chunk.numbers, False
-            else:
-                _check_ips(con)
-                slow = [n for (n,) in con.execute("SELECT line FROM _ad_chunk WHERE NOT ok ORDER BY line").fetchall()]
-            finally:
-                con.unregister("_ad_lines")
-            if slow:
-                records = sorted([*records, *chunk.lines(slow)], key=lambda r: r.line)
-        rows: list[tuple] = []
-        stopped_at = None
+        if slow:
+            records = sorted([*records, *chunk.lines(slow)], key=lambda r: r.line)
         self.result.python_lines += len(records)
-        for record in records:
+        rows: list[tuple] = []  # from the Python path
+        keep = []  # which of the fast rows are not repeats
+        stopped_at = None
+        i = 0
+        for record in [*records, None]:
+            until = chunk.last + 1 if record is None else record.line
+            while i < len(fast_lines) and fast_lines[i] < until:
+                new = fast_ids[i] not in self.seen
+                if new:
+                    self.seen.add(fast_ids[i])
+                else:
+                    fs.duplicates += 1
+                keep.append(new)
+                i += 1
+            if record is None:
+                break
             if record.error is not None:
                 self.stream._bad(fs, source_name, record.line, record.error, record)
             else:
@@ -626,47 +638,45 @@ class _Loader:
         end = chunk.last if stopped_at is None else stopped_at
         fs.lines += end - chunk.first + 1
         fs.blank_lines += sum(1 for n in chunk.blank if n <= end)
+        fs.records += len(keep)
+        fs.accepted += len(keep)
         self.result.quarantine.extend(self.stream.take_quarantine())
-        if not sql_rows:
-            if rows:
-                self._insert_arrow(EventStream._batch(rows))
-            return stopped_at
-        fast = f"SELECT {_INSERT_COLUMNS} FROM _ad_chunk WHERE ok AND line <= $end"
-        params = {"source_file": source_name, "end": end}
-        accepted = con.execute(f"SELECT count(*) FROM _ad_chunk WHERE ok AND line <= $end", {"end": end}).fetchone()[0]
-        fs.records += accepted
-        fs.accepted += accepted
-        con.execute(f"INSERT INTO {self.table} {fast}", params)
-        if rows:  # after the chunk's other rows: _dedupe orders by line, not by row
+        if any(keep):
+            good = good.slice(0, len(keep)).filter(pa.array(keep))
+            self.con.register("_ad_rows", good)
+            self.con.execute(f"INSERT INTO {self.table} SELECT {_INSERT_COLUMNS} FROM _ad_rows",
+                             {"source_file": source_name})
+            self.con.unregister("_ad_rows")
+        if rows:
             self._insert_arrow(EventStream._batch(rows))
         return stopped_at
 
-    def _dedupe(self) -> None:
-        """Drop repeated request ids but the first (rows are in file and line order)."""
-        con, table = self.con, self.table
-        total, distinct = con.execute(f"SELECT count(*), count(DISTINCT request_id) FROM {table}").fetchone()
-        if total == distinct:
-            return
-        # Rows of one file are in line order but for the few the Python path
-        # adds after each chunk; lines of some adapters hold several events.
-        con.register("_ad_files", pa.table({"file": range(len(self.starts)), "start": self.starts}))
-        repeats = [r for (r,) in con.execute(
-            f"SELECT r FROM (SELECT e.rowid AS r, row_number() OVER (PARTITION BY e.request_id "
-            f"ORDER BY f.file, e.source_line, e.rowid) AS k FROM {table} e ASOF JOIN _ad_files f ON e.rowid >= f.start) "
-            f"WHERE k > 1 ORDER BY r").fetchall()]
-        con.unregister("_ad_files")
-        files = self.stream.summary.files
-        for rowid in repeats:
-            files[bisect.bisect_right(self.starts, rowid) - 1].duplicates += 1
-        con.register("_ad_repeats", pa.table({"r": pa.array(repeats, pa.int64())}))
-        con.execute(f"DELETE FROM {table} WHERE rowid IN (SELECT r FROM _ad_repeats)")
-        con.unregister("_ad_repeats")
+    def _parse(self, chunk: _Chunk) -> pa.Table | None:
+        """The chunk's lines flattened by DuckDB (``ok`` false where Python must
+        decide), or None if DuckDB failed on them (then Python reads them all).
+
+        The work runs in a cursor of its own, so that a failed query cannot
+        abort a transaction the caller may have open."""
+        parser = self.parser
+        parser.register("_ad_lines", chunk.table)
+        try:
+            try:
+                parsed = parser.execute(_CHUNK_SQL).to_arrow_table()
+            except duckdb.InvalidInputException:  # a line that is not JSON: check them all first
+                parsed = parser.execute(_GUARDED_CHUNK_SQL).to_arrow_table()
+        except duckdb.Error:  # nothing known makes it fail
+            return None
+        finally:
+            parser.unregister("_ad_lines")
+        return _check_ips(parsed)
 
 
-def _check_ips(con: duckdb.DuckDBPyConnection) -> None:
+def _check_ips(parsed: pa.Table) -> pa.Table:
     """Addresses other than dotted IPv4 (IPv6, scope ids, ...) get the Python
     path's own check, once per distinct address; lines with a bad one go to Python."""
-    ips = [ip for (ip,) in con.execute("SELECT DISTINCT ip_check FROM _ad_chunk WHERE ok AND ip_check IS NOT NULL").fetchall()]
+    ips = pc.unique(parsed.column("ip_check").drop_null()).to_pylist()
     bad = [ip for ip in ips if not _check_ip(ip)]
-    if bad:
-        con.execute("UPDATE _ad_chunk SET ok = false WHERE list_contains($bad, ip_check)", {"bad": bad})
+    if not bad:
+        return parsed
+    ok = pc.and_(parsed.column("ok"), pc.invert(pc.fill_null(pc.is_in(parsed.column("ip_check"), pa.array(bad)), False)))
+    return parsed.set_column(parsed.schema.get_field_index("ok"), "ok", ok)

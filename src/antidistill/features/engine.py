@@ -54,30 +54,54 @@ class Engine:
         self.close()
 
 
-def _loaded_duckdb(events: Iterable[pa.RecordBatch] | EventLoader, db_path: Path | None) -> duckdb.DuckDBPyConnection:
-    """A connection whose ``events`` table holds the events (closed again if loading fails)."""
+#: DuckDB's memory limit when a loader fills a database file of its own.
+DUCKDB_MEMORY = os.environ.get("ANTIDISTILL_DUCKDB_MEMORY", "2GB")
+
+
+def _loaded_duckdb(events: Iterable[pa.RecordBatch] | EventLoader, db_path: Path | None,
+                   workdir: Path | None = None) -> tuple[duckdb.DuckDBPyConnection, list[Any]]:
+    """A connection whose ``events`` table holds the events, and what closes it.
+
+    A loader without ``db_path`` gets an in-memory database with a memory
+    limit that spills to a temporary directory (under ``workdir``, deleted on
+    close), so that a log of any size loads with bounded memory: raw request
+    and response bodies are most of a log, and they hardly compress. (A
+    database file costs more here: every chunk goes through the WAL and
+    checkpoints.)
+    """
+    staging = None
+    if callable(events) and db_path is None:
+        staging = Path(tempfile.mkdtemp(prefix="antidistill-duckdb-", dir=workdir))
     con = duckdb.connect(str(db_path) if db_path else ":memory:")
+    cleanup: list[Any] = [con.close]
+    if staging is not None:
+        cleanup.append(lambda: shutil.rmtree(staging, ignore_errors=True))
     try:
         con.execute(f"SET threads TO {os.cpu_count() or 2}")
         if callable(events):
+            if staging is not None:
+                con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+                con.execute(f"SET temp_directory = '{staging}'")
             events(con)
-            return con
+            return con, cleanup
         # An empty Arrow table of the schema gives DuckDB the column types.
         empty = EVENT_SCHEMA.empty_table()  # noqa: F841  (referenced by name in SQL)
         con.execute("CREATE OR REPLACE TABLE events AS SELECT * FROM empty")
         for batch in events:
             con.execute("INSERT INTO events SELECT * FROM batch")
     except BaseException:
-        con.close()
+        for fn in cleanup:
+            fn()
         raise
-    return con
+    return con, cleanup
 
 
-def _duckdb_engine(events: Iterable[pa.RecordBatch] | EventLoader, accounts: pa.Table, db_path: Path | None) -> Engine:
-    con = _loaded_duckdb(events, db_path)
+def _duckdb_engine(events: Iterable[pa.RecordBatch] | EventLoader, accounts: pa.Table, db_path: Path | None,
+                   workdir: Path | None = None) -> Engine:
+    con, cleanup = _loaded_duckdb(events, db_path, workdir)
     con.execute("CREATE OR REPLACE TABLE accounts AS SELECT * FROM accounts")
     backend = ibis.duckdb.from_connection(con)
-    return Engine("duckdb", backend, backend.table("events"), backend.table("accounts"), [con.close])
+    return Engine("duckdb", backend, backend.table("events"), backend.table("accounts"), cleanup)
 
 
 def spark_session():  # pragma: no cover - exercised by the spark tests
@@ -102,11 +126,12 @@ def _spark_engine(batches: Iterable[pa.RecordBatch] | EventLoader, accounts: pa.
     # Spark reads Parquet staged from the same normalised batches, so both
     # engines see byte-identical input.
     if callable(batches):
-        con = _loaded_duckdb(batches, None)
+        con, cleanup = _loaded_duckdb(batches, None, workdir)
         try:
             return _spark_engine(_events_batches(con), accounts, workdir)
         finally:
-            con.close()
+            for fn in cleanup:
+                fn()
     staging = Path(tempfile.mkdtemp(prefix="antidistill-spark-", dir=workdir))
     events_dir = staging / "events"
     events_dir.mkdir()
@@ -173,13 +198,14 @@ def open_engine(
     """Load normalised events into engine ``name`` and return it.
 
     ``batches`` are Arrow batches of EVENT_SCHEMA, or an :data:`EventLoader`
-    that fills DuckDB's ``events`` table itself (for Spark, in a DuckDB
-    connection of its own whose table is then staged as Parquet).
+    that fills DuckDB's ``events`` table itself: in a temporary database file
+    under ``workdir`` unless ``db_path`` is given (for Spark, in a DuckDB
+    database of its own whose table is then staged as Parquet).
     """
     if accounts is None:
         accounts = ACCOUNT_SCHEMA.empty_table()
     if name == "duckdb":
-        return _duckdb_engine(batches, accounts, db_path)
+        return _duckdb_engine(batches, accounts, db_path, workdir)
     if name == "spark":
         return _spark_engine(batches, accounts, workdir)
     raise ValueError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
