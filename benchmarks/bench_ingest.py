@@ -10,6 +10,14 @@ gives medians and the ratio of medians.
 
 Usage:
     python benchmarks/bench_ingest.py [FILE] [--runs 3] [--no-write]
+    python benchmarks/bench_ingest.py [FILE] --scan-loader [--runs 2]
+
+``--scan-loader`` times what ``antidistill scan`` does with the file instead
+(``antidistill.events.load_events``: DuckDB parses, checks and flattens the
+lines, into an in-memory database with the scan engine's memory limit
+spilling to a temporary directory) against the same bare ``read_json``, each
+run in a process of its own under ``/usr/bin/time`` (wall, CPU, peak RSS),
+alternating; it only prints.
 
 Without FILE it uses (generating it first if missing)
 ``antidistill simulate --seed 7 --scale full --out bench-data/full``.
@@ -93,13 +101,64 @@ def write_section(text: str) -> None:
     path.write_text(new)
 
 
+_LOADER = """
+import sys, duckdb
+from antidistill.events import load_events
+from antidistill.features.engine import DUCKDB_MEMORY
+con = duckdb.connect()
+con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
+con.execute(f"SET temp_directory = '{sys.argv[2]}'")
+loaded = load_events(con, [sys.argv[1]])
+rows = con.execute("SELECT count(*) FROM events").fetchone()[0]
+print(f"ROWS {rows} PYTHON_LINES {loaded.python_lines} QUARANTINED {loaded.summary.quarantined}")
+"""
+_BARE = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[2] + "/bare.duckdb")
+con.execute("CREATE TABLE t AS SELECT * FROM read_json(?, format = 'newline_delimited')", [sys.argv[1]])
+print(f"ROWS {con.execute('SELECT count(*) FROM t').fetchone()[0]}")
+"""
+
+
+def timed(code: str, path: Path, workdir: Path) -> dict:
+    """Run ``code`` in a fresh Python under /usr/bin/time: wall, user, sys (s), peak RSS (MB), its output."""
+    cmd = ["/usr/bin/time", "-f", "TIME %e %U %S %M", sys.executable, "-c", code, str(path), str(workdir)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    wall, user, system, rss_kb = done.stderr.strip().splitlines()[-1].split()[1:]
+    return {"wall": float(wall), "cpu": float(user) + float(system), "rss_mb": int(rss_kb) / 1024,
+            "out": done.stdout.strip()}
+
+
+def scan_loader(path: Path, runs: int) -> None:
+    results: dict[str, list[dict]] = {"load_events": [], "read_json": []}
+    for i in range(runs):
+        for name, code in (("load_events", _LOADER), ("read_json", _BARE)):
+            with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+                r = timed(code, path, Path(tmp))
+            results[name].append(r)
+            print(f"run {i + 1} {name}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, "
+                  f"peak RSS {r['rss_mb']:,.0f} MB; {r['out']}", flush=True)
+    med = {name: {k: statistics.median(r[k] for r in rs) for k in ("wall", "cpu", "rss_mb")} for name, rs in results.items()}
+    print()
+    print("| | median wall | median CPU | median peak RSS |")
+    print("|---|---:|---:|---:|")
+    for name, m in med.items():
+        print(f"| {name} | {m['wall']:.1f} s | {m['cpu']:.1f} s | {m['rss_mb']:,.0f} MB |")
+    print(f"| **ratio load_events / read_json** | **{med['load_events']['wall'] / med['read_json']['wall']:.2f}x** "
+          f"| {med['load_events']['cpu'] / med['read_json']['cpu']:.2f}x | |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("file", nargs="?", type=Path)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    parser.add_argument("--scan-loader", action="store_true", help="time scan's DuckDB loader instead (prints only)")
     args = parser.parse_args()
     path = args.file or default_file()
+    if args.scan_loader:
+        scan_loader(path, args.runs)
+        return
     size = path.stat().st_size
 
     ours, bare = [], []
