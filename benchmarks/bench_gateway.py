@@ -80,6 +80,21 @@ def proc_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / CLK
 
 
+def runqueue_wait(pid: int) -> float:
+    """Seconds the threads of a process have spent runnable but waiting for a core (/proc/PID/task/*/schedstat)."""
+    total = 0
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return 0.0
+    for tid in tasks:
+        try:
+            total += int(Path(f"/proc/{pid}/task/{tid}/schedstat").read_text().split()[1])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / 1e9
+
+
 def children(pid: int) -> list[int]:
     out = []
     for entry in os.listdir("/proc"):
@@ -110,14 +125,19 @@ class CpuMeter:
         snap = {name: sum(proc_cpu(p) for p in pids) for name, pids in self.procs.items()}
         snap["loadgen"] = time.process_time()
         snap["machine"] = machine_busy()
+        for name, pids in {**self.procs, "loadgen": [os.getpid()]}.items():
+            snap[f"wait:{name}"] = sum(runqueue_wait(p) for p in pids)
         return snap
 
     @staticmethod
     def delta(a: dict[str, float], b: dict[str, float], requests: int, wall: float) -> dict:
         used = {k: b[k] - a[k] for k in a}
-        ours = sum(v for k, v in used.items() if k != "machine")
-        out = {f"{k}_us_per_request": round(1e6 * v / max(requests, 1), 1) for k, v in used.items() if k != "machine"}
-        out["other_jobs_cores"] = round(max(used["machine"] - ours, 0.0) / wall, 2)
+        cpu = {k: v for k, v in used.items() if k != "machine" and not k.startswith("wait:")}
+        out = {f"{k}_us_per_request": round(1e6 * v / max(requests, 1), 1) for k, v in cpu.items()}
+        out["other_jobs_cores"] = round(max(used["machine"] - sum(cpu.values()), 0.0) / wall, 2)
+        # Time our processes were ready to run but had no core: what other
+        # jobs (and each other) cost them, in ms per second of the phase.
+        out["runqueue_wait_ms_per_s"] = {k[5:]: round(1000 * v / wall, 1) for k, v in used.items() if k.startswith("wait:")}
         return out
 
 
@@ -278,6 +298,8 @@ def main() -> None:
         med = statistics.median
         summary = {
             "added_p50_ms": med(x["added_p50_ms"] for x in rounds),
+            "direct_p50_ms": med(x["direct_open_loop"]["p50_ms"] for x in rounds),
+            "gateway_p50_ms": med(x["gateway_open_loop"]["p50_ms"] for x in rounds),
             "added_p99_ms": med(x["added_p99_ms"] for x in rounds),
             "direct_p99_ms": med(x["direct_open_loop"]["p99_ms"] for x in rounds),
             "gateway_p99_ms": med(x["gateway_open_loop"]["p99_ms"] for x in rounds),
@@ -286,8 +308,15 @@ def main() -> None:
             "throughput_ratio": med(x["throughput_ratio"] for x in rounds),
             "errors": sum(x[f"{n}_{k}"]["errors"] for x in rounds for n in ("direct", "gateway") for k in ("open_loop", "closed_loop")),
             "closed_loop_cpu_us_per_request": {
-                side: {k: med(x[f"{side}_closed_loop"]["cpu"][k] for x in rounds) for k in rounds[0][f"{side}_closed_loop"]["cpu"]}
+                side: {k: med(x[f"{side}_closed_loop"]["cpu"][k] for x in rounds)
+                       for k in rounds[0][f"{side}_closed_loop"]["cpu"] if k.endswith("_us_per_request")}
                 for side in ("direct", "gateway")},
+            "open_loop_cpu_us_per_request": {
+                side: {k: med(x[f"{side}_open_loop"]["cpu"][k] for x in rounds)
+                       for k in rounds[0][f"{side}_open_loop"]["cpu"] if k.endswith("_us_per_request")}
+                for side in ("direct", "gateway")},
+            "other_jobs_cores": med(x[f"{side}_{kind}"]["cpu"]["other_jobs_cores"] for x in rounds
+                                    for side in ("direct", "gateway") for kind in ("open_loop", "closed_loop")),
         }
         results = {"summary": summary, "rounds": rounds,
                    "config": {"rate": args.rate, "seconds": args.seconds, "rounds": args.rounds, "concurrency": args.concurrency,

@@ -32,7 +32,12 @@ Per tactic it reports, over the attacking accounts that sent anything:
 * ``answered_before_refusal``: requests answered before its first refusal
   (429 throttled or 403 blocked) - a slow sender can be under throttle and
   never exceed the bucket's rate;
-* how many were never put under throttle/block, and never refused.
+* how many were never put under throttle/block, and never refused;
+* ``lower_bound_with_per_event_rescoring``: for the accounts acted on, the
+  fewest requests they could have had answered had they been rescored after
+  every event (one more than they had when their previous rescoring, which
+  did not act, ran) - with ``answered_before_action`` it brackets what the
+  gateway's 1 s rescoring would give.
 
 For benign accounts: every one ever put under throttle or block, and every
 one ever refused, with its simulator population (hard negatives are named).
@@ -101,6 +106,9 @@ class Replay:
         self.refused: dict[str, int] = defaultdict(int)
         self.first_refusal: dict[str, int] = {}
         self.first_action: dict[str, int] = {}
+        self.first_action_lower: dict[str, int] = {}
+        self.last_scored: dict[str, int] = {}
+        self.prev_scored: dict[str, int | None] = {}
         self.first_action_verdict: dict[str, dict] = {}
         self.partial_passes = self.full_passes = 0
         self.partial_seconds = self.full_seconds = 0.0
@@ -113,14 +121,14 @@ class Replay:
         for i, (ts, ev, acct, user) in enumerate(events):
             if ts >= next_full:
                 t = time.perf_counter()
-                self.verdicts.update(self.core.rescore_full())
+                self.scored(self.core.rescore_full())
                 self.full_seconds += time.perf_counter() - t
                 self.full_passes += 1
                 next_full = t0 + self.full_every_s * ((ts - t0) // self.full_every_s + 1)
                 next_partial, since = t0 + self.rescore_s * ((ts - t0) // self.rescore_s + 1), 0
             elif ts >= next_partial or since >= self.rescore_events:
                 t = time.perf_counter()
-                self.verdicts.update(self.core.rescore_partial())
+                self.scored(self.core.rescore_partial())
                 self.partial_seconds += time.perf_counter() - t
                 self.partial_passes += 1
                 next_partial, since = t0 + self.rescore_s * ((ts - t0) // self.rescore_s + 1), 0
@@ -130,6 +138,13 @@ class Replay:
             since += 1
             if progress and i % 2000 == 0:
                 print(f"  {i:,}/{len(events):,} events, {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+    def scored(self, verdicts: dict[str, Verdict]) -> None:
+        """Apply a rescoring pass; remember how many requests each scored account had answered by then."""
+        self.verdicts.update(verdicts)
+        for key in verdicts:
+            self.prev_scored[key] = self.last_scored.get(key)
+            self.last_scored[key] = self.answered[key]
 
     def decision(self, key: str) -> Decision:
         v = self.verdicts.get(key)
@@ -158,15 +173,21 @@ class Replay:
             status = 429 if b.take(now=ts) > 0 else 200
         else:
             status = 200
-        # The account is counted as acted on only for its own decision; its
-        # end user (a platform's) for the decision its requests got.
-        self.count(acct, account, status)
+        # The account is counted for its own decision (a refusal its end
+        # user earned is not the account's); its end user (a platform's) for
+        # the decision its requests got.
+        self.count(acct, account, status if account.blocks or account.enforced("throttle") else 200)
         if key is not None:
             self.count(key, d, status)
 
     def count(self, who: str, d: Decision, status: int) -> None:
         if d.actions & {"throttle", "block"} and not d.dry_run and who not in self.first_action:
             self.first_action[who] = self.answered[who]
+            # Had it been rescored after every event, the action could have
+            # come at the earliest one request after its previous scoring
+            # (which did not act): a lower bound on answered-before-action.
+            prev = self.prev_scored.get(who)
+            self.first_action_lower[who] = min(self.answered[who], (prev or 0) + 1)
             self.first_action_verdict[who] = {**d.verdict.to_dict(), "actions": sorted(d.actions), "reason": d.reason}
         if status == 200:
             self.answered[who] += 1
@@ -192,6 +213,8 @@ def report(replay: Replay, labels: dict) -> dict:
             "median_requests_sent": med([replay.answered[a] + replay.refused[a] for a in active]) if active else None,
             "put_under_throttle_or_block": len(acted),
             "median_answered_before_action": med(acted) if acted else None,
+            "lower_bound_with_per_event_rescoring": med(replay.first_action_lower[a] for a in active if a in replay.first_action)
+            if acted else None,
             "refused_at_least_once": len(stopped),
             "median_answered_before_refusal": med(stopped) if stopped else None,
             "never_acted_on": len(active) - len(acted),
@@ -212,6 +235,8 @@ def report(replay: Replay, labels: dict) -> dict:
         "malicious_end_users": len(active_bad),
         "malicious_put_under_throttle_or_block": len(acted),
         "median_answered_before_action": med(acted) if acted else None,
+        "lower_bound_with_per_event_rescoring": med(replay.first_action_lower[k] for k in active_bad if k in replay.first_action)
+        if acted else None,
         "median_requests_sent": med([replay.answered[k] + replay.refused[k] for k in active_bad]) if active_bad else None,
         "benign_end_users": sum(1 for k in good_users if replay.answered[k] + replay.refused[k] > 0),
         "benign_end_users_put_under_throttle_or_block": sorted(k.replace(END_USER_SEP, "/") for k in good_users
