@@ -25,6 +25,10 @@ The load generator is a minimal keep-alive HTTP/1.1 client on asyncio
 streams, so that the client costs as little CPU as possible: everything here
 (load generator, stub, gateway, detection worker) shares the machine's cores.
 
+With ``--baseline-src OTHER_CHECKOUT/src`` a second gateway, run from that
+source tree (an earlier commit, say), is measured in the same rounds, so a
+change can be judged against what it replaced under the same conditions.
+
     python benchmarks/bench_gateway.py --rate 500 --seconds 10 --rounds 3
 """
 
@@ -54,11 +58,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(args: list[str], health: str) -> subprocess.Popen:
+def start(args: list[str], health: str, src: Path | None = None) -> subprocess.Popen:
+    """``antidistill ARGS`` as a process (from another source tree ``src`` when given), once ``health`` answers."""
     import httpx
 
+    env = {**os.environ, "PYTHONPATH": str(src)} if src else None
     proc = subprocess.Popen([sys.executable, "-c", "from antidistill.cli import app; app()", *args],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
@@ -110,9 +116,9 @@ def children(pid: int) -> list[int]:
 
 def machine_busy() -> float:
     """CPU seconds all cores spent busy since boot (/proc/stat)."""
-    parts = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
-    user, nice, system, idle, iowait, irq, softirq, steal = (int(x) for x in parts[:8])
-    return (user + nice + system + irq + softirq + steal) / CLK
+    # user nice system idle iowait irq softirq steal: all but idle and iowait are busy
+    parts = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+    return (sum(parts) - parts[3] - parts[4]) / CLK
 
 
 class CpuMeter:
@@ -261,73 +267,79 @@ def main() -> None:
     ap.add_argument("--accounts", type=int, default=20)
     ap.add_argument("--no-log", action="store_true", help="run the gateway without its exchange log")
     ap.add_argument("--gateway-args", default="", help="more arguments for `antidistill gateway` (e.g. \"--policy P.yaml\")")
+    ap.add_argument("--baseline-src", type=Path,
+                    help="the src/ directory of another checkout: its gateway is measured too, as 'baseline', in the same rounds")
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
     (tmp / "keys.json").write_text(json.dumps({f"sk-{i}": f"acct-{i}" for i in range(args.accounts)}))
-    up_port, gw_port = free_port(), free_port()
+    up_port = free_port()
     upstream = start(["stub-upstream", "--listen", f"127.0.0.1:{up_port}"], f"http://127.0.0.1:{up_port}/v1/models")
-    gw_args = ["gateway", "--upstream", f"http://127.0.0.1:{up_port}", "--listen", f"127.0.0.1:{gw_port}",
-               "--keys", str(tmp / "keys.json")]
-    if not args.no_log:
-        gw_args += ["--log", str(tmp / "log")]
-    gw_args += args.gateway_args.split()
-    gateway = start(gw_args, f"http://127.0.0.1:{gw_port}/healthz")
+    procs = {"stub": upstream}
+    ports = {"direct": up_port}
+    for name, src in (("gateway", None), ("baseline", args.baseline_src)):
+        if name == "baseline" and src is None:
+            continue
+        port = ports[name] = free_port()
+        gw_args = ["gateway", "--upstream", f"http://127.0.0.1:{up_port}", "--listen", f"127.0.0.1:{port}",
+                   "--keys", str(tmp / "keys.json")]
+        if not args.no_log:
+            gw_args += ["--log", str(tmp / f"log-{name}")]
+        procs[name] = start(gw_args + args.gateway_args.split(), f"http://127.0.0.1:{port}/healthz", src)
+    targets = list(ports)
     loadavg_start = os.getloadavg()[0]
     try:
-        # The gateway process, and separately everything it started (the detection worker).
-        meter = CpuMeter({"stub": [upstream.pid], "gateway": [gateway.pid], "detection": children(gateway.pid)})
-        # Warm both paths (connection pools, caches) before measuring.
-        asyncio.run(open_loop(up_port, 200, 2, args.accounts))
-        asyncio.run(open_loop(gw_port, 200, 2, args.accounts))
+        # Each gateway process, and separately everything it started (its detection worker).
+        meter = CpuMeter({"stub": [upstream.pid], **{name: [procs[name].pid] for name in targets[1:]},
+                          **{f"{name}_detection": children(procs[name].pid) for name in targets[1:]}})
+        # Warm every path (connection pools, caches) before measuring.
+        for name in targets:
+            asyncio.run(open_loop(ports[name], 200, 2, args.accounts))
         rounds = []
         for r in range(args.rounds):
-            order = (("direct", up_port), ("gateway", gw_port))
-            order = order if r % 2 == 0 else order[::-1]
-            res: dict = {"order": [name for name, _ in order]}
-            for name, port in order:
-                res[f"{name}_open_loop"] = measured(meter, open_loop, port, args.rate, args.seconds, args.accounts)
-            for name, port in order:
-                res[f"{name}_closed_loop"] = measured(meter, closed_loop, port, args.concurrency, args.seconds, args.accounts)
-            d, g = res["direct_open_loop"], res["gateway_open_loop"]
-            res["added_p50_ms"] = round(g["p50_ms"] - d["p50_ms"], 3)
-            res["added_p99_ms"] = round(g["p99_ms"] - d["p99_ms"], 3)
-            res["throughput_ratio"] = round(res["gateway_closed_loop"]["rps"] / res["direct_closed_loop"]["rps"], 3)
+            # Each round in another order, so that no path always runs first or last.
+            order = targets[r % len(targets):] + targets[:r % len(targets)]
+            res: dict = {"order": order}
+            for name in order:
+                res[f"{name}_open_loop"] = measured(meter, open_loop, ports[name], args.rate, args.seconds, args.accounts)
+            for name in order:
+                res[f"{name}_closed_loop"] = measured(meter, closed_loop, ports[name], args.concurrency, args.seconds, args.accounts)
+            d = res["direct_open_loop"]
+            for name in targets[1:]:
+                g = res[f"{name}_open_loop"]
+                res[f"{name}_added_p50_ms"] = round(g["p50_ms"] - d["p50_ms"], 3)
+                res[f"{name}_added_p99_ms"] = round(g["p99_ms"] - d["p99_ms"], 3)
+                res[f"{name}_throughput_ratio"] = round(res[f"{name}_closed_loop"]["rps"] / res["direct_closed_loop"]["rps"], 3)
             rounds.append(res)
             print(json.dumps({"round": r + 1, **res}), file=sys.stderr)
         med = statistics.median
-        summary = {
-            "added_p50_ms": med(x["added_p50_ms"] for x in rounds),
-            "direct_p50_ms": med(x["direct_open_loop"]["p50_ms"] for x in rounds),
-            "gateway_p50_ms": med(x["gateway_open_loop"]["p50_ms"] for x in rounds),
-            "added_p99_ms": med(x["added_p99_ms"] for x in rounds),
-            "direct_p99_ms": med(x["direct_open_loop"]["p99_ms"] for x in rounds),
-            "gateway_p99_ms": med(x["gateway_open_loop"]["p99_ms"] for x in rounds),
-            "direct_rps": med(x["direct_closed_loop"]["rps"] for x in rounds),
-            "gateway_rps": med(x["gateway_closed_loop"]["rps"] for x in rounds),
-            "throughput_ratio": med(x["throughput_ratio"] for x in rounds),
-            "errors": sum(x[f"{n}_{k}"]["errors"] for x in rounds for n in ("direct", "gateway") for k in ("open_loop", "closed_loop")),
-            "closed_loop_cpu_us_per_request": {
-                side: {k: med(x[f"{side}_closed_loop"]["cpu"][k] for x in rounds)
-                       for k in rounds[0][f"{side}_closed_loop"]["cpu"] if k.endswith("_us_per_request")}
-                for side in ("direct", "gateway")},
-            "open_loop_cpu_us_per_request": {
-                side: {k: med(x[f"{side}_open_loop"]["cpu"][k] for x in rounds)
-                       for k in rounds[0][f"{side}_open_loop"]["cpu"] if k.endswith("_us_per_request")}
-                for side in ("direct", "gateway")},
-            "other_jobs_cores": med(x[f"{side}_{kind}"]["cpu"]["other_jobs_cores"] for x in rounds
-                                    for side in ("direct", "gateway") for kind in ("open_loop", "closed_loop")),
+        summary: dict = {
+            "errors": sum(x[f"{n}_{k}"]["errors"] for x in rounds for n in targets for k in ("open_loop", "closed_loop")),
+            "other_jobs_cores": med(x[f"{n}_{k}"]["cpu"]["other_jobs_cores"] for x in rounds
+                                    for n in targets for k in ("open_loop", "closed_loop")),
         }
+        for name in targets:
+            summary[name] = {"p50_ms": med(x[f"{name}_open_loop"]["p50_ms"] for x in rounds),
+                             "p99_ms": med(x[f"{name}_open_loop"]["p99_ms"] for x in rounds),
+                             "rps": med(x[f"{name}_closed_loop"]["rps"] for x in rounds)}
+            for kind in ("open_loop", "closed_loop"):
+                cpu0 = rounds[0][f"{name}_{kind}"]["cpu"]
+                summary[name][f"{kind}_cpu_us_per_request"] = {
+                    k: med(x[f"{name}_{kind}"]["cpu"][k] for x in rounds) for k in cpu0 if k.endswith("_us_per_request")}
+            if name != "direct":
+                for k in ("added_p50_ms", "added_p99_ms", "throughput_ratio"):
+                    summary[name][k] = med(x[f"{name}_{k}"] for x in rounds)
         results = {"summary": summary, "rounds": rounds,
                    "config": {"rate": args.rate, "seconds": args.seconds, "rounds": args.rounds, "concurrency": args.concurrency,
-                              "accounts": args.accounts, "log": not args.no_log, "gateway_args": args.gateway_args, "cpus": os.cpu_count(),
+                              "accounts": args.accounts, "log": not args.no_log, "gateway_args": args.gateway_args,
+                              "baseline_src": str(args.baseline_src) if args.baseline_src else None, "cpus": os.cpu_count(),
                               # Other work on the machine skews every figure: record it.
                               "loadavg_1m_start": loadavg_start, "loadavg_1m_end": os.getloadavg()[0]}}
         print(json.dumps(results, indent=2))
         if args.json:
             args.json.write_text(json.dumps(results, indent=2))
     finally:
-        for p in (gateway, upstream):
+        for p in procs.values():
             os.killpg(p.pid, signal.SIGTERM)
             try:
                 p.wait(timeout=15)
