@@ -22,7 +22,8 @@ be recognised as such. CPU per request is the figure least disturbed by other
 jobs: it says what one request costs each process.
 
 The load generator is a minimal keep-alive HTTP/1.1 client on asyncio
-streams, so that the client costs as little CPU as possible: everything here
+streams (uvloop, garbage collector off while it measures), so that the client
+costs as little CPU and adds as little jitter as possible: everything here
 (load generator, stub, gateway, detection worker) shares the machine's cores.
 
 With ``--baseline-src OTHER_CHECKOUT/src`` a second gateway, run from that
@@ -36,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import signal
@@ -249,10 +251,29 @@ async def closed_loop(port: int, concurrency: int, seconds: float, n_accounts: i
     return {"requests": done, "errors": errors, "rps": round(done / elapsed, 1)}
 
 
+def run_load(coro):
+    """Run one load phase on uvloop (when installed), with the cyclic GC off.
+
+    The load generator must not add pauses of its own to what it measures:
+    a full collection over its thousands of pending tasks took tens of
+    milliseconds and landed in either side's p99 at random.
+    """
+    gc.collect()
+    gc.disable()
+    try:
+        try:
+            import uvloop
+        except ImportError:
+            return asyncio.run(coro)
+        return uvloop.run(coro)
+    finally:
+        gc.enable()
+
+
 def measured(meter: CpuMeter, fn, *args) -> dict:
     before = meter.snapshot()
     t = time.perf_counter()
-    result = asyncio.run(fn(*args))
+    result = run_load(fn(*args))
     wall = time.perf_counter() - t
     result["cpu"] = CpuMeter.delta(before, meter.snapshot(), result["requests"], wall)
     return result
@@ -294,7 +315,7 @@ def main() -> None:
                           **{f"{name}_detection": children(procs[name].pid) for name in targets[1:]}})
         # Warm every path (connection pools, caches) before measuring.
         for name in targets:
-            asyncio.run(open_loop(ports[name], 200, 2, args.accounts))
+            run_load(open_loop(ports[name], 200, 2, args.accounts))
         rounds = []
         for r in range(args.rounds):
             # Each round in another order, so that no path always runs first or last.

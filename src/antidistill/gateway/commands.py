@@ -30,6 +30,7 @@ def gateway(
     flush_ms: float = typer.Option(20.0, "--flush-ms", help="Group-commit window of the log: at most this much is lost on a crash."),
     snapshot_s: float = typer.Option(300.0, "--snapshot-s", help="Seconds between snapshots of the detection state in the log directory (0: none); a restart replays only the log after it."),
     detection: str = typer.Option("process", "--detection", help="Run detection in a separate process (default) or a thread."),
+    detection_nice: int = typer.Option(10, "--detection-nice", help="Niceness of the detection process (0-19): higher leaves more CPU to requests on a busy machine."),
     upstream_timeout: float = typer.Option(60.0, "--upstream-timeout", help="Seconds to wait for the upstream's answer (then 504)."),
     workers_loop: str = typer.Option("auto", "--loop", help="asyncio loop for uvicorn: auto, asyncio or uvloop."),
 ) -> None:
@@ -49,7 +50,7 @@ def gateway(
                         log_dir=str(log_dir) if log_dir else None, keys_file=str(keys) if keys else None,
                         account_header=account_header, trust_forwarded_for=trust_forwarded_for, admin_token=admin_token,
                         upstream_key=upstream_key, accounts_file=str(accounts) if accounts else None, flush_ms=flush_ms, snapshot_s=snapshot_s,
-                        detection=detection, read_timeout_s=upstream_timeout)
+                        detection=detection, detection_nice=detection_nice, read_timeout_s=upstream_timeout)
     try:
         app = build_app(cfg)
     except ValueError as exc:
