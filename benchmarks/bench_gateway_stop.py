@@ -34,10 +34,13 @@ Per tactic it reports, over the attacking accounts that sent anything:
   never exceed the bucket's rate;
 * how many were never put under throttle/block, and never refused;
 * ``lower_bound_with_per_event_rescoring``: for the accounts acted on, the
-  fewest requests they could have had answered had they been rescored after
-  every event (one more than they had when their previous rescoring, which
-  did not act, ran) - with ``answered_before_action`` it brackets what the
-  gateway's 1 s rescoring would give.
+  fewest requests they could have had answered had passes of the kind that
+  acted (partial or full) run after every event: one more than they had when
+  the previous pass of that kind, which did not act, ran. With
+  ``answered_before_action`` it brackets what the gateway's 1 s / 30 s
+  rescoring would give; ``acted_on_by_a_full_pass`` says how many were
+  caught by population-level parts (campaigns, templates) rather than their
+  own traffic.
 
 For benign accounts: every one ever put under throttle or block, and every
 one ever refused, with its simulator population (hard negatives are named).
@@ -107,8 +110,10 @@ class Replay:
         self.first_refusal: dict[str, int] = {}
         self.first_action: dict[str, int] = {}
         self.first_action_lower: dict[str, int] = {}
-        self.last_scored: dict[str, int] = {}
-        self.prev_scored: dict[str, int | None] = {}
+        self.first_action_by: dict[str, str | None] = {}
+        self.last_scored: dict[str, dict[str, int]] = {"partial": {}, "full": {}}
+        self.prev_scored: dict[str, dict[str, int | None]] = {"partial": {}, "full": {}}
+        self.scored_by: dict[str, str] = {}
         self.first_action_verdict: dict[str, dict] = {}
         self.partial_passes = self.full_passes = 0
         self.partial_seconds = self.full_seconds = 0.0
@@ -121,14 +126,14 @@ class Replay:
         for i, (ts, ev, acct, user) in enumerate(events):
             if ts >= next_full:
                 t = time.perf_counter()
-                self.scored(self.core.rescore_full())
+                self.scored(self.core.rescore_full(), "full")
                 self.full_seconds += time.perf_counter() - t
                 self.full_passes += 1
                 next_full = t0 + self.full_every_s * ((ts - t0) // self.full_every_s + 1)
                 next_partial, since = t0 + self.rescore_s * ((ts - t0) // self.rescore_s + 1), 0
             elif ts >= next_partial or since >= self.rescore_events:
                 t = time.perf_counter()
-                self.scored(self.core.rescore_partial())
+                self.scored(self.core.rescore_partial(), "partial")
                 self.partial_seconds += time.perf_counter() - t
                 self.partial_passes += 1
                 next_partial, since = t0 + self.rescore_s * ((ts - t0) // self.rescore_s + 1), 0
@@ -139,12 +144,14 @@ class Replay:
             if progress and i % 2000 == 0:
                 print(f"  {i:,}/{len(events):,} events, {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
-    def scored(self, verdicts: dict[str, Verdict]) -> None:
-        """Apply a rescoring pass; remember how many requests each scored account had answered by then."""
+    def scored(self, verdicts: dict[str, Verdict], kind: str) -> None:
+        """Apply a rescoring pass (``kind``: partial or full); remember how many requests each scored account had answered by then."""
         self.verdicts.update(verdicts)
+        last, prev = self.last_scored[kind], self.prev_scored[kind]
         for key in verdicts:
-            self.prev_scored[key] = self.last_scored.get(key)
-            self.last_scored[key] = self.answered[key]
+            prev[key] = last.get(key)
+            last[key] = self.answered[key]
+            self.scored_by[key] = kind
 
     def decision(self, key: str) -> Decision:
         v = self.verdicts.get(key)
@@ -183,11 +190,14 @@ class Replay:
     def count(self, who: str, d: Decision, status: int) -> None:
         if d.actions & {"throttle", "block"} and not d.dry_run and who not in self.first_action:
             self.first_action[who] = self.answered[who]
-            # Had it been rescored after every event, the action could have
-            # come at the earliest one request after its previous scoring
-            # (which did not act): a lower bound on answered-before-action.
-            prev = self.prev_scored.get(who)
+            # Had passes of the kind that acted (partial: the account's own
+            # traffic; full: campaigns, population-level parts) run after
+            # every event, the action could have come at the earliest one
+            # request after the previous pass of that kind (which did not
+            # act): a lower bound on answered-before-action.
+            prev = self.prev_scored[self.scored_by.get(who, "partial")].get(who)
             self.first_action_lower[who] = min(self.answered[who], (prev or 0) + 1)
+            self.first_action_by[who] = self.scored_by.get(who)
             self.first_action_verdict[who] = {**d.verdict.to_dict(), "actions": sorted(d.actions), "reason": d.reason}
         if status == 200:
             self.answered[who] += 1
@@ -215,6 +225,7 @@ def report(replay: Replay, labels: dict) -> dict:
             "median_answered_before_action": med(acted) if acted else None,
             "lower_bound_with_per_event_rescoring": med(replay.first_action_lower[a] for a in active if a in replay.first_action)
             if acted else None,
+            "acted_on_by_a_full_pass": sum(1 for a in active if replay.first_action_by.get(a) == "full"),
             "refused_at_least_once": len(stopped),
             "median_answered_before_refusal": med(stopped) if stopped else None,
             "never_acted_on": len(active) - len(acted),
