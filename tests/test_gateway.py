@@ -349,3 +349,16 @@ def test_an_end_user_of_a_platform_is_acted_on_and_the_platform_is_not(tmp_path)
         events = rig.logged(10)
     thief = next(e for e in events if e["request"].get("user") == "thief")
     assert thief["status"] == 403 and thief["gateway"]["gen_ai.security.policy.name"] == "end-user verdict"
+
+
+def test_a_chunked_request_body_is_read_whole_and_its_size_limited(tmp_path):
+    with Rig(tmp_path, {"max_body_bytes": 2000}) as rig:
+        body = orjson.dumps(chat("a chunked hello"))
+        # A generator body goes out with Transfer-Encoding: chunked (no Content-Length).
+        r = rig.client.post("/v1/chat/completions", content=iter([body[:10], body[10:]]), headers=auth("sk-1"))
+        assert r.status_code == 200
+        big = orjson.dumps(chat("x" * 3000))
+        r = rig.client.post("/v1/chat/completions", content=iter([big[i:i + 500] for i in range(0, len(big), 500)]),
+                            headers=auth("sk-1"))
+        assert r.status_code == 413 and r.json()["error"]["code"] == "body_too_large"
+        assert [e["request"]["messages"][0]["content"] for e in rig.logged(1)] == ["a chunked hello"]

@@ -464,28 +464,19 @@ async def _read_body(receive, headers: dict[bytes, bytes], limit: int) -> bytes:
     declared = headers.get(b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise Refused(413, "body_too_large", f"request body of {declared.decode()} bytes exceeds the limit of {limit} bytes")
-    body = b""
-    chunks: list[bytes] | None = None
+    chunks: list[bytes] = []
+    size = 0
     while True:
         msg = await receive()
         if msg["type"] == "http.disconnect":
             raise _ClientGone()
         chunk = msg.get("body", b"")
-        if chunks is None and not body:
-            body = chunk
-        else:
-            if chunks is None:
-                chunks = [body]
-            chunks.append(chunk)
-        if not msg.get("more_body", False):
-            break
-        if len(body) + (sum(map(len, chunks)) if chunks else 0) > limit:
+        size += len(chunk)
+        if size > limit:
             raise Refused(413, "body_too_large", f"request body exceeds the limit of {limit} bytes")
-    if chunks is not None:
-        body = b"".join(chunks)
-    if len(body) > limit:
-        raise Refused(413, "body_too_large", f"request body exceeds the limit of {limit} bytes")
-    return body
+        chunks.append(chunk)
+        if not msg.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _check(endpoint: str, body: Any) -> None:
