@@ -91,6 +91,21 @@ class Detector:
         return ids[:3]
 
 
+def noisy_or(strengths) -> float:
+    """Combine independent strengths: one minus the chance that all are wrong."""
+    p = 1.0
+    for s in strengths:
+        p *= 1.0 - min(max(float(s), 0.0), 1.0)
+    return 1.0 - p
+
+
+def signal_dicts(name: str, scored: Scored) -> list[dict[str, Any]]:
+    """A detector's result as output signals: its strength (with the first
+    evidence found), then each measured signal under ``name:``."""
+    head = Signal(name, scored.strength, next((s.evidence for s in scored.signals if s.evidence), []))
+    return [head.to_dict()] + [Signal(f"{name}:{s.name}", s.value, s.evidence).to_dict() for s in scored.signals]
+
+
 _REGISTRY: dict[str, type[Detector]] = {}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -12,36 +11,22 @@ from typing import Any
 import orjson
 import pandas as pd
 
-from antidistill.detect import Detector, Scored, Signal, build_detectors, rollup
+from antidistill.detect import Detector, build_detectors
+from antidistill.detect.base import noisy_or, signal_dicts
 from antidistill.events import load_events, read_accounts
 from antidistill.events.stream import QuarantineRecord, Summary
 from antidistill.features import extract_features, open_engine
 from antidistill.features.engine import open_store_engine
 from antidistill.features.pipeline import FeatureSet
-from antidistill.link import build_graph, communities
-from antidistill.link.graph import ACTOR_KINDS, IDENTITY_KINDS
+from antidistill.link.campaigns import (
+    PLATFORM_MIN_END_USERS,
+    SIGNAL_FLOOR,
+    TACTIC_AT,
+    form_campaigns,
+)
 from antidistill.policy import Policy, load_policy
 
-#: Detector strengths below this are not listed among an account's signals.
-SIGNAL_FLOOR = 0.01
-#: A tactic is named for an account or campaign at this strength.
-TACTIC_AT = 0.5
-#: Accounts with at least this many distinct end users are platforms whose
-#: end users are judged one by one.
-PLATFORM_MIN_END_USERS = 5
-#: Link kinds found pairwise rather than through one shared value.
-EDGE_ONLY_LINKS = {
-    "template": "prompts written from the same templates",
-    "activity_sync": "active in the same 10-minute windows",
-}
 END_USER_SEP = "\x1f"
-
-
-def noisy_or(strengths) -> float:
-    p = 1.0
-    for s in strengths:
-        p *= 1.0 - min(max(float(s), 0.0), 1.0)
-    return 1.0 - p
 
 
 def _r(x: float) -> float:
@@ -111,11 +96,6 @@ def _judge(fs: FeatureSet, detectors: list[Detector]):
     return measurements, results
 
 
-def _account_signals(name: str, scored: Scored) -> list[dict[str, Any]]:
-    head = Signal(name, scored.strength, next((s.evidence for s in scored.signals if s.evidence), []))
-    return [head.to_dict()] + [Signal(f"{name}:{s.name}", s.value, s.evidence).to_dict() for s in scored.signals]
-
-
 def score_features(fs: FeatureSet, policy: Policy, *, with_campaigns: bool = True) -> tuple[list[AccountResult], list[CampaignResult]]:
     detectors = build_detectors(policy)
     measurements, results = _judge(fs, detectors)
@@ -136,7 +116,7 @@ def score_features(fs: FeatureSet, policy: Policy, *, with_campaigns: bool = Tru
             own[a][d.tactic] = max(own[a].get(d.tactic, 0.0), sc.strength)
             pattern[a][d.tactic] = max(pattern[a].get(d.tactic, 0.0), sc.pattern)
             if sc.strength >= SIGNAL_FLOOR:
-                signals[a].extend(_account_signals(d.name, sc))
+                signals[a].extend(signal_dicts(d.name, sc))
             if sc.strength >= TACTIC_AT:
                 tactics[a].add(d.tactic)
         evidence = noisy_or(own[a].values())
@@ -146,7 +126,7 @@ def score_features(fs: FeatureSet, policy: Policy, *, with_campaigns: bool = Tru
             if sc is not None:
                 support = noisy_or([support, sc.strength])
                 if evidence >= SIGNAL_FLOOR:
-                    signals[a].extend(_account_signals(d.name, sc))
+                    signals[a].extend(signal_dicts(d.name, sc))
         # Behaviour only strengthens evidence a tactic detector found; with
         # none, it adds nothing, so an account is never convicted for being busy.
         score[a] = 1.0 - (1.0 - evidence) * (1.0 - support * evidence)
@@ -164,92 +144,15 @@ def score_features(fs: FeatureSet, policy: Policy, *, with_campaigns: bool = Tru
 
 
 def _campaigns(fs, policy, detectors, measurements, pattern, score, signals, tactics):
-    linkage = policy.linkage
-    candidates = {a for a, pats in pattern.items() if max(pats.values(), default=0.0) >= linkage.min_candidate_pattern}
-    ag = build_graph(fs, fs.templates, linkage, candidates)
-    groups = communities(ag)
+    found, member_of = form_campaigns(fs, policy, detectors, measurements, pattern, score, signals, tactics)
     agg = fs.accounts.set_index("account_id")
-    campaigns, member_of = [], {}
-    for members in groups:
-        gid = "group:" + members[0]
-        fs.groups[gid] = members
-        strengths: dict[str, float] = {}
-        camp_signals: list[dict[str, Any]] = []
-        for d in detectors:
-            if not d.tactic or not getattr(d, "campaign_level", True):
-                continue
-            sc = d.score(rollup(measurements[d.name], {gid: members}), fs).get(gid)
-            if sc is not None:
-                strengths[d.tactic] = max(strengths.get(d.tactic, 0.0), sc.strength)
-                if sc.strength >= SIGNAL_FLOOR:
-                    camp_signals.extend(_account_signals(f"campaign:{d.name}", sc))
-        c_score = max(noisy_or(strengths.values()), max(score[m] for m in members))
-        if c_score < policy.verdicts.suspicious:
-            continue
-        c_tactics = {t for t, s in strengths.items() if s >= TACTIC_AT} | set().union(*(tactics[m] for m in members))
-        g = ag.graph
-        member_set = set(members)
-        # Tied by actor links to two other members (one if there is only one
-        # other): a single shared phrase with one member is how a stranger
-        # who copied a popular prompt looks, too.
-        ties_needed = min(2, len(members) - 1)
-
-        def tied_by(n: str, kinds: frozenset[str]) -> bool:
-            return sum(bool(kinds.intersection(e["kinds"])) for o, e in g[n].items() if o in member_set) >= ties_needed
-
-        actor_linked = {n for n in members if tied_by(n, ACTOR_KINDS)}
-        identity_linked = {n for n in actor_linked if tied_by(n, IDENTITY_KINDS)}
-        lifted = []
-        for m in members:
-            if agg.at[m, "n_end_users"] >= PLATFORM_MIN_END_USERS:
-                # A platform's traffic is many people's: it is judged on its
-                # own and per end user, never lifted as one actor.
-                if policy.verdict(score[m]) != "benign":
-                    lifted.append(m)
-                continue
-            if m in identity_linked:
-                need = linkage.min_member_pattern_identity_linked
-            elif m in actor_linked:
-                need = linkage.min_member_pattern_actor_linked
-            else:
-                need = linkage.min_member_pattern_infra_only
-            # A member is lifted for a tactic only when the campaign's pooled
-            # traffic shows that tactic and the member's own traffic looks
-            # like it: a strong member elsewhere in the group lends nothing.
-            lifts = {t: s for t, s in strengths.items()
-                     if s >= linkage.min_campaign_evidence and pattern[m].get(t, 0.0) >= need}
-            if lifts:
-                best = max(lifts.values())
-                new = max(score[m], linkage.lift * best)
-                if new > score[m]:
-                    score[m] = new
-                    signals[m].append(Signal("campaign_evidence", best).to_dict())
-                    signals[m].extend(camp_signals[:6])
-                    tactics[m] |= set(lifts)
-            if policy.verdict(score[m]) != "benign":
-                lifted.append(m)
-        if len(lifted) < 2:
-            continue
-        cid = "cmp-" + hashlib.sha256("\n".join(lifted).encode()).hexdigest()[:12]
-        for m in lifted:
-            member_of[m] = cid
-        links = []
-        member_set = set(lifted)
-        for (kind, value), accts in sorted(ag.shared.items()):
-            inter = sorted(accts & member_set)
-            if len(inter) >= 2:
-                links.append({"kind": kind, "value": value, "accounts": inter})
-        for kind, value in EDGE_ONLY_LINKS.items():
-            tied = sorted({m for m in member_set if any(kind in e["kinds"] for o, e in g[m].items() if o in member_set)})
-            if len(tied) >= 2:
-                links.append({"kind": kind, "value": value, "accounts": tied})
-        links.sort(key=lambda x: (-len(x["accounts"]), x["kind"], x["value"]))
-        rows = agg.loc[lifted]
+    campaigns = []
+    for c in found:
+        rows = agg.loc[c.members]
         campaigns.append(CampaignResult(
-            cid, lifted, max(c_score, max(score[m] for m in lifted)), sorted(c_tactics),
-            _rfc3339(rows["first_ts"].min()), _rfc3339(rows["last_ts"].max()), int(rows["n_requests"].sum()), links[:25],
+            c.campaign_id, c.members, c.score, c.tactics,
+            _rfc3339(rows["first_ts"].min()), _rfc3339(rows["last_ts"].max()), int(rows["n_requests"].sum()), c.links,
         ))
-    campaigns.sort(key=lambda c: c.campaign_id)
     return campaigns, member_of
 
 

@@ -1,0 +1,132 @@
+"""Campaigns: which account groups are one actor's theft, and whom they lift.
+
+Takes the detectors' per-account results, builds the account graph among the
+accounts whose traffic looks like some tactic (and those an actor link ties to
+them), finds its communities, judges each community on its pooled traffic, and
+lifts members whose own traffic looks like the campaign's tactics. Returns
+plain data; :mod:`antidistill.respond.scan` turns it into the output format.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from antidistill.detect.base import Detector, Signal, noisy_or, rollup, signal_dicts
+from antidistill.link.graph import ACTOR_KINDS, IDENTITY_KINDS, build_graph, communities
+
+#: Detector strengths below this are not listed among an account's signals.
+SIGNAL_FLOOR = 0.01
+#: A tactic is named for an account or campaign at this strength.
+TACTIC_AT = 0.5
+#: Accounts with at least this many distinct end users are platforms whose
+#: end users are judged one by one.
+PLATFORM_MIN_END_USERS = 5
+#: Link kinds found pairwise rather than through one shared value.
+EDGE_ONLY_LINKS = {
+    "template": "prompts written from the same templates",
+    "activity_sync": "active in the same 10-minute windows",
+}
+
+
+@dataclass
+class Campaign:
+    campaign_id: str
+    members: list[str]
+    score: float
+    tactics: list[str]
+    links: list[dict[str, Any]]
+
+
+def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern, score, signals, tactics,
+                   ) -> tuple[list[Campaign], dict[str, str]]:
+    """Campaigns and ``account -> campaign_id``.
+
+    ``score``, ``signals`` and ``tactics`` (per account) are updated in place
+    for the members a campaign lifts.
+    """
+    linkage = policy.linkage
+    candidates = {a for a, pats in pattern.items() if max(pats.values(), default=0.0) >= linkage.min_candidate_pattern}
+    ag = build_graph(fs, fs.templates, linkage, candidates)
+    groups = communities(ag)
+    agg = fs.accounts.set_index("account_id")
+    campaigns: list[Campaign] = []
+    member_of: dict[str, str] = {}
+    for members in groups:
+        gid = "group:" + members[0]
+        fs.groups[gid] = members
+        strengths: dict[str, float] = {}
+        camp_signals: list[dict[str, Any]] = []
+        for d in detectors:
+            if not d.tactic or not getattr(d, "campaign_level", True):
+                continue
+            sc = d.score(rollup(measurements[d.name], {gid: members}), fs).get(gid)
+            if sc is not None:
+                strengths[d.tactic] = max(strengths.get(d.tactic, 0.0), sc.strength)
+                if sc.strength >= SIGNAL_FLOOR:
+                    camp_signals.extend(signal_dicts(f"campaign:{d.name}", sc))
+        c_score = max(noisy_or(strengths.values()), max(score[m] for m in members))
+        if c_score < policy.verdicts.suspicious:
+            continue
+        c_tactics = {t for t, s in strengths.items() if s >= TACTIC_AT} | set().union(*(tactics[m] for m in members))
+        g = ag.graph
+        member_set = set(members)
+        # Tied by actor links to two other members (one if there is only one
+        # other): a single shared phrase with one member is how a stranger
+        # who copied a popular prompt looks, too.
+        ties_needed = min(2, len(members) - 1)
+
+        def tied_by(n: str, kinds: frozenset[str]) -> bool:
+            return sum(bool(kinds.intersection(e["kinds"])) for o, e in g[n].items() if o in member_set) >= ties_needed
+
+        actor_linked = {n for n in members if tied_by(n, ACTOR_KINDS)}
+        identity_linked = {n for n in actor_linked if tied_by(n, IDENTITY_KINDS)}
+        lifted = []
+        for m in members:
+            if agg.at[m, "n_end_users"] >= PLATFORM_MIN_END_USERS:
+                # A platform's traffic is many people's: it is judged on its
+                # own and per end user, never lifted as one actor.
+                if policy.verdict(score[m]) != "benign":
+                    lifted.append(m)
+                continue
+            if m in identity_linked:
+                need = linkage.min_member_pattern_identity_linked
+            elif m in actor_linked:
+                need = linkage.min_member_pattern_actor_linked
+            else:
+                need = linkage.min_member_pattern_infra_only
+            # A member is lifted for a tactic only when the campaign's pooled
+            # traffic shows that tactic and the member's own traffic looks
+            # like it: a strong member elsewhere in the group lends nothing.
+            lifts = {t: s for t, s in strengths.items()
+                     if s >= linkage.min_campaign_evidence and pattern[m].get(t, 0.0) >= need}
+            if lifts:
+                best = max(lifts.values())
+                new = max(score[m], linkage.lift * best)
+                if new > score[m]:
+                    score[m] = new
+                    signals[m].append(Signal("campaign_evidence", best).to_dict())
+                    signals[m].extend(camp_signals[:6])
+                    tactics[m] |= set(lifts)
+            if policy.verdict(score[m]) != "benign":
+                lifted.append(m)
+        if len(lifted) < 2:
+            continue
+        cid = "cmp-" + hashlib.sha256("\n".join(lifted).encode()).hexdigest()[:12]
+        for m in lifted:
+            member_of[m] = cid
+        links = []
+        member_set = set(lifted)
+        for (kind, value), accts in sorted(ag.shared.items()):
+            inter = sorted(accts & member_set)
+            if len(inter) >= 2:
+                links.append({"kind": kind, "value": value, "accounts": inter})
+        for kind, value in EDGE_ONLY_LINKS.items():
+            tied = sorted({m for m in member_set if any(kind in e["kinds"] for o, e in g[m].items() if o in member_set)})
+            if len(tied) >= 2:
+                links.append({"kind": kind, "value": value, "accounts": tied})
+        links.sort(key=lambda x: (-len(x["accounts"]), x["kind"], x["value"]))
+        campaigns.append(Campaign(cid, lifted, max(c_score, max(score[m] for m in lifted)), sorted(c_tactics), links[:25]))
+    campaigns.sort(key=lambda c: c.campaign_id)
+    return campaigns, member_of
