@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import orjson
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -65,14 +66,25 @@ def counts(summary) -> list[dict]:
     return [{**vars(f), "seconds": None} for f in summary.files]
 
 
-def assert_same(paths: list[Path], **options):
+def without_bodies(table: pa.Table) -> pa.Table:
+    """What ``load_events(..., bodies="predict")`` keeps: the bodies of /v1/predict events only."""
+    predict = pa.compute.equal(table["endpoint"], "/v1/predict")
+    for name, blank in (("request_json", ""), ("response_json", None)):
+        kept = pa.compute.if_else(predict, table[name], pa.scalar(blank, pa.string()))
+        table = table.set_column(table.schema.get_field_index(name), table.schema.field(name), kept)
+    return table
+
+
+def assert_same(paths: list[Path], *, bodies: str = "all", **options):
     """Both paths agree; returns what the DuckDB loader reported."""
     table, quarantine, summary, error = python_path(paths, **options)
-    result = sql_path(paths, **options)
+    result = sql_path(paths, bodies=bodies, **options)
     assert result[3] == error
     if error is not None:
         return None
     sql_table, sql_quarantine, sql_summary, _, loaded = result
+    if bodies == "predict":
+        table = without_bodies(table)
     assert sql_table.num_rows == table.num_rows
     left, right = table.sort_by(ORDER), sql_table.sort_by(ORDER)
     for name in EVENT_SCHEMA.names:
@@ -104,9 +116,10 @@ def event_line(**changes) -> bytes:
 _DELETE = object()
 
 
-def test_fixture_lines_good_and_bad(tmp_path):
+@pytest.mark.parametrize("bodies", ["all", "predict"])
+def test_fixture_lines_good_and_bad(tmp_path, bodies):
     src = write(tmp_path / "mixed.jsonl", [GOOD_LINES[0], *BAD_LINES, GOOD_LINES[1], b"", b"  ", *GOOD_LINES[2:]])
-    loaded = assert_same([src])
+    loaded = assert_same([src], bodies=bodies)
     assert loaded.summary.accepted == 4 and loaded.summary.quarantined == 4
     assert loaded.python_lines == len(BAD_LINES)  # the good lines all stayed in DuckDB
 
@@ -213,9 +226,10 @@ EDGE_LINES = [
 ]
 
 
-def test_edge_cases(tmp_path):
+@pytest.mark.parametrize("bodies", ["all", "predict"])
+def test_edge_cases(tmp_path, bodies):
     src = write(tmp_path / "edge.jsonl", EDGE_LINES)
-    assert_same([src])
+    assert_same([src], bodies=bodies)
 
 
 SETTINGS = settings(max_examples=40, deadline=None,
@@ -229,17 +243,19 @@ def test_mutated_events_agree(tmp_path, lines, noise):
     assert_same([src])
 
 
-def test_other_formats_keep_the_python_path(tmp_path):
+@pytest.mark.parametrize("bodies", ["all", "predict"])
+def test_other_formats_keep_the_python_path(tmp_path, bodies):
     litellm = shutil.copy(DATA / "litellm_payloads.jsonl", tmp_path / "l.jsonl")
     otel = shutil.copy(DATA / "otel_genai_spans.jsonl", tmp_path / "o.jsonl")
-    loaded = assert_same([Path(litellm), Path(otel), DATA / "spec_events.jsonl"])
+    loaded = assert_same([Path(litellm), Path(otel), DATA / "spec_events.jsonl"], bodies=bodies)
     assert [f.format for f in loaded.summary.files] == ["litellm", "otel", "spec"]
 
 
-def test_simulated_traffic(tmp_path):
+@pytest.mark.parametrize("bodies", ["all", "predict"])
+def test_simulated_traffic(tmp_path, bodies):
     from antidistill.sim import simulate
 
     simulate(5, "small", tmp_path, mixture={"scales": {"small": {"count_factor": 0.1, "volume_factor": 0.1}}})
-    loaded = assert_same([tmp_path / "events.jsonl.gz"])
+    loaded = assert_same([tmp_path / "events.jsonl.gz"], bodies=bodies)
     assert loaded.summary.accepted > 1000
     assert loaded.python_lines < loaded.summary.accepted / 100  # DuckDB read almost all of it

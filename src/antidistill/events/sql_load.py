@@ -75,6 +75,9 @@ CHAT, COMPLETIONS, PREDICT = ENDPOINTS
 #: three chunks (one read ahead) and DuckDB's work on one.
 CHUNK_BYTES = 32 * 1024 * 1024
 BATCH_ROWS = 2048
+#: Which lines keep their raw bodies (``request_json``, ``response_json``):
+#: all, or only prediction-API lines (what ``scan`` reads of bodies).
+BODIES = ("all", "predict")
 
 # -- the SQL ------------------------------------------------------------------
 
@@ -306,17 +309,22 @@ def _columns() -> dict[str, str]:
         "finish_reason": f"CASE WHEN {has_resp} AND v.endpoint <> '{PREDICT}' THEN {c0}.finish_reason END",
         "prompt_tokens": f"CASE WHEN {has_resp} THEN {resp}.usage.prompt_tokens END",
         "completion_tokens": f"CASE WHEN {has_resp} THEN {resp}.usage.completion_tokens END",
-        "request_json": "bodies[1]::VARCHAR",
+        # '' and NULL where bodies are not kept (see load_events' ``bodies``)
+        "request_json": "coalesce(bodies[1]::VARCHAR, '')",
         "response_json": f"CASE WHEN {has_resp} THEN bodies[2]::VARCHAR END",
         "source_line": "line",
     }
 
 
-def _chunk_sql(guarded: bool) -> str:
+def _chunk_sql(guarded: bool, bodies: str = "all") -> str:
     """``_ad_lines`` (line, text) -> ``ok``, ``ip_check`` and the row of each line.
 
     Unguarded, a line that is not JSON makes the query fail (the caller then
-    runs the guarded one, which checks every line first)."""
+    runs the guarded one, which checks every line first). ``bodies``: which
+    lines keep their request and response bodies (``"all"``, or
+    ``"predict"``: only ``/v1/predict`` lines; the others are not even
+    extracted)."""
+    keep_body = "ty[1] = 'OBJECT'" if bodies == "all" else f"ty[1] = 'OBJECT' AND v.endpoint = '{PREDICT}'"
     ok = " AND ".join(f"coalesce(({c}), false)" for c in _checks().values())
     types = f"json_type(text, {_sql_list(_TYPE_PATHS)})"
     tools_given = f"{_ty('$.request.tools')} = 'ARRAY'"
@@ -327,7 +335,6 @@ WITH typed AS (
 ), parsed AS (
   SELECT line, text, ty,
     CASE WHEN ty[1] = 'OBJECT' THEN from_json(text, {_sql_str(orjson.dumps(_STRUCTURE).decode())}) END AS v,
-    CASE WHEN ty[1] = 'OBJECT' THEN json_extract(text, ['$.request', '$.response']) END AS bodies,
     CASE WHEN ty[1] = 'OBJECT' THEN json_keys(text, {_sql_list(_KEY_PATHS)}) END AS keys,
     CASE WHEN {_ty('$.request.messages')} = 'ARRAY' THEN json_keys(text, '$.request.messages[*]') END AS msg_keys,
     CASE WHEN {tools_given} THEN json_type(text, '$.request.tools[*]') END AS tool_types,
@@ -336,6 +343,7 @@ WITH typed AS (
   FROM typed
 ), derived AS (
   SELECT *,
+    CASE WHEN {keep_body} THEN json_extract(text, ['$.request', '$.response']) END AS bodies,
     list_transform(v.request.tools, t -> CASE WHEN left(t.function, 1) = '{{' THEN json_extract(t.function, '$.name')
                                              ELSE t.name END) AS tool_name_json,
     CASE WHEN regexp_full_match(v.ts, {_sql_str(_TS_RE)}) AND v.ts[:4] BETWEEN '0002' AND '9998'
@@ -352,8 +360,8 @@ FROM checked
 """
 
 
-_CHUNK_SQL = _chunk_sql(guarded=False)
-_GUARDED_CHUNK_SQL = _chunk_sql(guarded=True)
+#: (guarded, bodies) -> SQL
+_CHUNK_SQL = {(g, b): _chunk_sql(guarded=g, bodies=b) for g in (False, True) for b in BODIES}
 _INSERT_COLUMNS = ", ".join("$source_file" if n == "source_file" else n for n in EVENT_SCHEMA.names)
 
 
@@ -516,6 +524,7 @@ def load_events(
     max_bad: int | None = None,
     max_line_bytes: int = DEFAULT_MAX_LINE_BYTES,
     progress: ProgressCallback | None = None,
+    bodies: str = "all",
 ) -> Loaded:
     """Create ``table`` (EVENT_SCHEMA; it must not exist yet) in ``con`` and fill it from ``paths``.
 
@@ -528,14 +537,19 @@ def load_events(
     # The Python path, for files SQL does not read and lines SQL does not vouch for;
     # its options are the loader's.
     stream = EventStream([], fmt=fmt, max_bad=max_bad, max_line_bytes=max_line_bytes, progress=progress, dedupe=True)
-    loader = _Loader(con, table, stream)
+    loader = _Loader(con, table, stream, bodies)
     loader.run([Path(p) for p in paths])
     return loader.result
 
 
 class _Loader:
-    def __init__(self, con: duckdb.DuckDBPyConnection, table: str, stream: EventStream) -> None:
-        self.con, self.table, self.stream = con, table, stream
+    def __init__(self, con: duckdb.DuckDBPyConnection, table: str, stream: EventStream, bodies: str = "all") -> None:
+        self.con, self.table, self.stream, self.bodies = con, table, stream, bodies
+        self.sql = _CHUNK_SQL[(False, bodies)], _CHUNK_SQL[(True, bodies)]
+        # Rows of the Python path get the same treatment of bodies.
+        self.python_select = "*" if bodies == "all" else (
+            f"* REPLACE (CASE WHEN endpoint = '{PREDICT}' THEN request_json ELSE '' END AS request_json, "
+            f"CASE WHEN endpoint = '{PREDICT}' THEN response_json END AS response_json)")
         self.max_bad = stream.max_bad
         self.result = Loaded(stream.summary)
         self.adapter = get_adapter("spec")
@@ -563,7 +577,7 @@ class _Loader:
 
     def _insert_arrow(self, batch: pa.RecordBatch | pa.Table) -> None:
         self.con.register("_ad_batch", batch)
-        self.con.execute(f"INSERT INTO {self.table} SELECT * FROM _ad_batch")
+        self.con.execute(f"INSERT INTO {self.table} SELECT {self.python_select} FROM _ad_batch")
         self.con.unregister("_ad_batch")
 
     def _python_file(self, path: Path) -> None:
@@ -661,9 +675,9 @@ class _Loader:
         parser.register("_ad_lines", chunk.table)
         try:
             try:
-                parsed = parser.execute(_CHUNK_SQL).to_arrow_table()
+                parsed = parser.execute(self.sql[0]).to_arrow_table()
             except duckdb.InvalidInputException:  # a line that is not JSON: check them all first
-                parsed = parser.execute(_GUARDED_CHUNK_SQL).to_arrow_table()
+                parsed = parser.execute(self.sql[1]).to_arrow_table()
         except duckdb.Error:  # nothing known makes it fail
             return None
         finally:
