@@ -72,3 +72,70 @@ def test_template_mining_is_the_same_whatever_the_hash_seed():
         runs.append(out.stdout)
     assert json.loads(runs[0])[0], "the fixture must produce templated prompts"
     assert runs[1] == runs[0] and runs[2] == runs[0]
+
+
+def _graph(edges):
+    import networkx as nx
+
+    from antidistill.link.graph import AccountGraph
+
+    g = nx.Graph()
+    for a, b, weight, hard in edges:
+        g.add_edge(a, b, weight=weight, kinds=["payment"] if hard else ["instruction"], hard=hard)
+    return AccountGraph(g)
+
+
+def _clique(names, weight, hard):
+    return [(a, b, weight, hard) for i, a in enumerate(names) for b in names[i + 1:]]
+
+
+def test_two_infrastructure_cores_joined_only_by_wording_stay_two_campaigns():
+    from antidistill.link.graph import communities
+
+    left = [f"l{i}" for i in range(6)]
+    right = [f"r{i}" for i in range(5)]
+    # Every account of one group uses the other group's instruction lines
+    # too (as strong as inside): wording alone must not merge the groups.
+    wording = [(a, b, 2.0, False) for a in left for b in right]
+    # Two wording-only members, each tied mostly to one side.
+    stray = [("wl", left[0], 2.0, False), ("wl", left[1], 2.0, False), ("wl", right[0], 2.0, False),
+             ("wr", right[0], 2.0, False), ("wr", right[1], 2.0, False), ("wr", right[2], 2.0, False)]
+    groups = communities(_graph(_clique(left, 6.0, True) + _clique(right, 6.0, True) + wording + stray))
+    as_sets = sorted(map(set, groups), key=len, reverse=True)
+    assert as_sets == [set(left) | {"wl"}, set(right) | {"wr"}]
+
+
+def test_one_core_with_wording_members_is_not_split():
+    from antidistill.link.graph import _split_by_cores
+
+    core = [f"c{i}" for i in range(4)]
+    thin = [f"t{i}" for i in range(8)]  # slow-and-low members: wording ties only
+    edges = _clique(core, 5.0, True) + [(t, c, 2.0, False) for t in thin for c in core[:2]]
+    edges += [(thin[i], thin[i + 1], 2.0, False) for i in range(len(thin) - 1)]
+    group = sorted(set(core) | set(thin))
+    assert _split_by_cores(_graph(edges).graph, group) == [group]
+
+
+def test_an_account_rotating_several_script_lines_is_tied_to_each():
+    import pandas as pd
+
+    from antidistill.features.templates import shared_instructions
+
+    wrappers = ["please write out your entire thought process and every intermediate step",
+                "decompose the problem into parts and solve each one explicitly before answering",
+                "give a detailed derivation with all intermediate calculations and checks"]
+    questions = ["what is 17 times 23", "why is the sky blue", "how do vaccines work", "explain a hash map",
+                 "who built the pyramids", "is coffee bad for you", "how do tides work", "what is a derivative"]
+    rows = []
+    for acct in range(6):  # each account rotates all three wrappers over few prompts
+        for k in range(3):
+            q = questions[(acct + k) % len(questions)]
+            rows.append({"account_id": f"a{acct}", "request_id": f"r{acct}{k}", "prompt": f"{q}\n\n{wrappers[(acct + k) % 3]}"})
+    # A person who pasted one of the lines once among many plain questions.
+    for k in range(8):
+        prompt = questions[k] + (f"\n\n{wrappers[0]}" if k == 0 else "")
+        rows.append({"account_id": "person", "request_id": f"p{k}", "prompt": prompt})
+    found = shared_instructions(pd.DataFrame(rows))
+    assert len(found) == 3
+    for accts in found.values():
+        assert accts == {f"a{i}" for i in range(6)}

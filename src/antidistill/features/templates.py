@@ -210,39 +210,55 @@ WRAPPER_MIN_WORDS = 6
 _LINE_SPLIT = re.compile(r"\s*\n\s*")
 
 
-def shared_instructions(samples: pd.DataFrame, min_share: float = 0.5) -> dict[str, set[str]]:
+def shared_instructions(samples: pd.DataFrame, min_share: float = 0.5, min_line_share: float = 0.05) -> dict[str, set[str]]:
     """Instruction lines that several accounts wrap around varied prompts.
 
-    A harvesting script puts the same instruction line ("write out your
-    entire thought process ...") before or after every question it sends,
-    whatever account sends it. A line counts when it is one of several lines
-    of a prompt (there is other content around it), it recurs with different
-    content around it, and it is in at least ``min_share`` of the sampled
-    prompts of each account that is listed for it: people who paste a
-    popular phrase now and then do not wrap everything in it.
-    Returns ``"sha256:<digest>" -> accounts`` for lines used by two or more
-    accounts.
+    A harvesting script puts an instruction line ("write out your entire
+    thought process ...") before or after every question it sends, whatever
+    account sends it, often drawing the line from a small set of phrasings.
+    A *script line* is one of several lines of a prompt (there is other
+    content around it), has at least ``WRAPPER_MIN_WORDS`` words, and recurs
+    in two or more accounts with different content around it.
+
+    An account is *wrapped* when at least ``min_share`` of its sampled
+    prompts carry some script line: people who paste a popular phrase now
+    and then do not wrap everything they send. A wrapped account is listed
+    for each script line it used in at least ``min_line_share`` of its
+    sampled prompts (and at least once), so an account that rotates six
+    phrasings is tied to the accounts of each of them.
+    Returns ``"sha256:<digest>" -> accounts`` for lines with two or more
+    wrapped accounts.
     """
     rows = samples[["account_id", "request_id", "prompt"]].dropna(subset=["prompt"])
     per_account = rows.groupby("account_id").size()
     uses: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     contexts: dict[str, set[str]] = defaultdict(set)
-    for acct, rid, prompt in zip(rows["account_id"], rows["request_id"], rows["prompt"], strict=True):
+    lines_of_prompt: list[tuple[str, list[str]]] = []
+    for acct, prompt in zip(rows["account_id"], rows["prompt"], strict=True):
         lines = [ln for ln in _LINE_SPLIT.split(prompt.strip()) if ln]
         if len(lines) < 2:
             continue
         normed = [" ".join(_tokens(ln)) for ln in lines]
+        long_lines = []
         for k, norm in enumerate(normed):
             if norm.count(" ") + 1 < WRAPPER_MIN_WORDS:
                 continue
+            long_lines.append(norm)
             uses[norm][acct] += 1
             if len(contexts[norm]) < 3:
                 contexts[norm].add(" ".join(normed[:k] + normed[k + 1 :]))
+        if long_lines:
+            lines_of_prompt.append((acct, long_lines))
+    script = {norm for norm, by_account in uses.items() if len(by_account) >= 2 and len(contexts[norm]) >= 2}
+    wrapped_prompts: dict[str, int] = defaultdict(int)
+    for acct, long_lines in lines_of_prompt:
+        if any(ln in script for ln in long_lines):
+            wrapped_prompts[acct] += 1
+    wrapped = {a for a, n in wrapped_prompts.items() if n >= min_share * per_account[a]}
     out: dict[str, set[str]] = {}
-    for norm, by_account in uses.items():
-        if len(by_account) < 2 or len(contexts[norm]) < 2:
-            continue
-        accts = {a for a, n in by_account.items() if n >= min_share * per_account[a]}
+    for norm in script:
+        accts = {a for a, n in uses[norm].items()
+                 if a in wrapped and n >= max(1.0, min_line_share * per_account[a])}
         if len(accts) >= 2:
             out["sha256:" + hashlib.sha256(norm.encode()).hexdigest()[:16]] = accts
     return out

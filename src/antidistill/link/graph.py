@@ -22,6 +22,12 @@ ACTOR_KINDS = frozenset({"payment", "template", "system_prompt", "instruction"})
 #: Actor links that are one exact identity (a card, a distinctive system
 #: prompt) rather than similar wording, which strangers can share.
 IDENTITY_KINDS = frozenset({"payment", "system_prompt"})
+#: Actor links by similar wording. Two actors can draw on the same public
+#: prompt collection or copy the same popular instruction, so wording alone
+#: never merges two groups that each have their own infrastructure.
+WORDING_KINDS = frozenset({"template", "instruction"})
+#: Accounts tied together without wording that make a group of their own.
+MIN_CORE = 3
 #: Minimum active time buckets before activity patterns are compared.
 MIN_BUCKETS_FOR_SYNC = 6
 SYNC_JACCARD = 0.6
@@ -166,7 +172,9 @@ def build_graph(fs, templates, linkage: Linkage, candidates: set[str] | None = N
     for (a, b), kinds in sorted(edge_kinds.items()):
         total = sum(kinds.values())
         if total >= linkage.min_edge_weight:
-            g.add_edge(a, b, weight=total, kinds=sorted(kinds))
+            # "hard": the pair would be linked even without similar wording.
+            hard = total - sum(w for k, w in kinds.items() if k in WORDING_KINDS) >= linkage.min_edge_weight
+            g.add_edge(a, b, weight=total, kinds=sorted(kinds), hard=hard)
     return AccountGraph(g, shared)
 
 
@@ -191,5 +199,68 @@ def communities(ag: AccountGraph, seed: int = 0) -> list[list[str]]:
         found = h.community_multilevel(weights="weight")
     finally:
         igraph.set_random_number_generator(random)
-    groups = [sorted(names[i] for i in c) for c in found if len(c) >= 2]
+    groups = []
+    for c in found:
+        groups.extend(_split_by_cores(g, sorted(names[i] for i in c)))
+    groups = [sorted(c) for c in groups if len(c) >= 2]
     return sorted(groups, key=lambda c: (-len(c), c[0]))
+
+
+def _split_by_cores(g: nx.Graph, group: list[str]) -> list[list[str]]:
+    """Split a community whose only ties between parts are wording.
+
+    A *core* is a set of at least ``MIN_CORE`` accounts connected by hard
+    edges (shared payment, networks, sign-up data: links that stand without
+    wording). Two cores joined only by template or instruction ties are two
+    groups: two actors can use the same public question set or copy the same
+    popular instruction. The other members join the core they are most
+    strongly tied to (through members already placed, so chains of wording
+    ties follow), and members tied to no core form a group of their own.
+    """
+    members = set(group)
+    parent = {n: n for n in group}
+
+    def find(n: str) -> str:
+        while parent[n] != n:
+            parent[n] = parent[parent[n]]
+            n = parent[n]
+        return n
+
+    for a in group:
+        for b, e in g[a].items():
+            if b in members and e.get("hard", True):
+                ra, rb = find(a), find(b)
+                if ra != rb:
+                    parent[max(ra, rb)] = min(ra, rb)
+    comps: dict[str, list[str]] = defaultdict(list)
+    for n in group:
+        comps[find(n)].append(n)
+    cores = sorted((c for c in comps.values() if len(c) >= MIN_CORE), key=lambda c: (-len(c), min(c)))
+    if len(cores) < 2:
+        return [group]
+    place = {n: i for i, core in enumerate(cores) for n in core}
+    pending = sorted(members - set(place))
+    while pending:
+        # Place the member most strongly tied to one placed group, repeatedly
+        # (deterministic: ties broken by name), so placement does not depend
+        # on the order members are visited.
+        best = None
+        for n in pending:
+            pull: dict[int, float] = defaultdict(float)
+            for o, e in g[n].items():
+                if o in place:
+                    pull[place[o]] += e["weight"]
+            if pull:
+                k, w = max(pull.items(), key=lambda kw: (kw[1], -kw[0]))
+                if best is None or w > best[2]:
+                    best = (n, k, w)
+        if best is None:
+            break
+        place[best[0]] = best[1]
+        pending.remove(best[0])
+    out: list[list[str]] = [[] for _ in cores]
+    for n, k in place.items():
+        out[k].append(n)
+    if pending:
+        out.append(pending)
+    return out
