@@ -259,3 +259,15 @@ def test_simulated_traffic(tmp_path, bodies):
     loaded = assert_same([tmp_path / "events.jsonl.gz"], bodies=bodies)
     assert loaded.summary.accepted > 1000
     assert loaded.python_lines < loaded.summary.accepted / 100  # DuckDB read almost all of it
+
+
+@SETTINGS
+@given(st.lists(st.text(alphabet=':,[]{} \t\n-+.0123456789eENaInfity"\\u', max_size=40), max_size=20))
+def test_risky_parts_find_the_same_lines(texts):
+    """The one-literal-first-byte patterns the loader runs select the lines _RISKY selects."""
+    import re
+
+    from antidistill.events.sql_load import _RISKY, _RISKY_PARTS
+
+    for text in [*texts, *(line.decode("utf-8", "replace") for line in EDGE_LINES)]:
+        assert bool(re.search(_RISKY, text)) == any(re.search(p, text) for p in _RISKY_PARTS), text

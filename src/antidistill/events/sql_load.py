@@ -186,14 +186,21 @@ _STRUCTURE = {
 # orjson refuses, and control-character escapes (written \u001f by orjson,
 # \u001F by DuckDB). The number patterns start where a JSON number can
 # start; text inside strings that looks alike only costs a Python check.
+_NUMBER = r"\s*-?([0-9]+(\.[0-9]+)?[eE][+-]?[0-9]+\s*[,\]}]|[0-9]{16}|0\.00000|NaN|Infinity)"
 _RISKY = "|".join([
-    r"[:,\[]\s*-?[0-9]+(\.[0-9]+)?[eE][+-]?[0-9]+\s*[,\]}]",
-    r"[:,\[]\s*-?[0-9]{16}",
-    r"[:,\[]\s*-?0\.00000",
-    r"[:,\[]\s*-?(NaN|Infinity)",
+    r"[:,\[]" + _NUMBER,
     r",\s*[\]}]",
     r"\\u00[01]",
 ])
+# The same set of lines as _RISKY, as patterns that each start with one
+# literal byte: RE2 skips to that byte instead of running its automaton over
+# every byte of the line (about a third of the cost on log lines).
+_RISKY_PARTS = [
+    ":" + _NUMBER,
+    r",(" + _NUMBER + r"|\s*[\]}])",
+    r"\[" + _NUMBER,
+    r"\\u00[01]",
+]
 #: orjson refuses documents nested deeper than this (DuckDB takes them): lines
 #: with more brackets go to Python.
 _MAX_DEPTH = 1024
@@ -240,7 +247,7 @@ def _checks() -> dict[str, str]:
     return {
         "types": f"regexp_full_match(v.endpoint || '|' || array_to_string(list_transform(ty, t -> coalesce(t, '-')), ','), "
                  f"{_sql_str(_signature_regex())})",
-        "plain": f"NOT regexp_matches(text, {_sql_str(_RISKY)})",
+        "plain": "NOT (" + " OR ".join(f"regexp_matches(text, {_sql_str(p)})" for p in _RISKY_PARTS) + ")",
         "keys": " AND ".join(_distinct(f"keys[{i + 1}]") for i in range(len(_KEY_PATHS))),
         "ids": "v.request_id <> '' AND v.account_id <> ''",
         "ts": "ts_utc IS NOT NULL",

@@ -41,6 +41,20 @@ class Engine:
     events: ibis.Table
     accounts: ibis.Table
     _cleanup: list[Any] = field(default_factory=list)
+    _materialized: int = 0
+
+    def materialize(self, expr: ibis.Table) -> tuple[ibis.Table, Callable[[], None]]:
+        """``expr`` computed once, and what frees it: a temporary table on
+        DuckDB (it spills under the memory limit like any table), a cached
+        DataFrame on Spark. Later queries on the result do not compute
+        ``expr`` again."""
+        if self.name == "duckdb":
+            self._materialized += 1
+            name = f"_ad_materialized_{self._materialized}"
+            table = self.backend.create_table(name, expr, temp=True)
+            return table, lambda: self.backend.con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
+        cached = expr.cache()
+        return cached, cached.release
 
     def close(self) -> None:
         for fn in reversed(self._cleanup):

@@ -117,6 +117,30 @@ def annotate(events: ibis.Table, policy: Policy) -> ibis.Table:
     return t.mutate(dom_any=any_dom.cast("int64"))
 
 
+#: Event columns the features read after :func:`annotate` (besides its flags).
+FEATURE_COLUMNS = (
+    "request_id", "ts", "account_id", "api_key_id", "client_ip", "user_agent", "end_user",
+    "system_prompt", "prompt", "n_user_turns", "prompt_tokens", "completion_tokens", "logit_bias_tokens",
+)
+
+
+def annotated_events(events: ibis.Table, policy: Policy) -> ibis.Table:
+    """:func:`annotate` narrowed to what :func:`extract_features` reads: the
+    raw bodies only of prediction-API events (the only ones read), no
+    response text (only rules read it, and they are evaluated here).
+
+    Every column is per event, so filtering the result (or rewriting
+    ``account_id``) gives what annotating the filtered events would give:
+    a scan annotates once and derives its end-user pass from it."""
+    t = annotate(events, policy)
+    flags = [c for c in t.columns if c not in events.columns]
+    return t.select(
+        *FEATURE_COLUMNS, *flags,
+        request_json=ibis.ifelse(t.is_predict == 1, t.request_json, ibis.null("string")),
+        response_json=ibis.ifelse(t.is_predict == 1, t.response_json, ibis.null("string")),
+    )
+
+
 def _ident(name: str) -> str:
     return re.sub(r"[^0-9a-zA-Z]+", "_", name).strip("_")
 
@@ -173,9 +197,14 @@ def account_aggregates(t: ibis.Table, policy: Policy) -> ibis.Table:
     )
 
 
-def extract_features(events: ibis.Table, accounts: ibis.Table, policy: Policy, *, sample_per_account: int = 60) -> FeatureSet:
-    """Run the pipeline and pull the reduced tables into pandas."""
-    t = annotate(events, policy)
+def extract_features(events: ibis.Table, accounts: ibis.Table, policy: Policy, *, sample_per_account: int = 60,
+                     annotated: bool = False) -> FeatureSet:
+    """Run the pipeline and pull the reduced tables into pandas.
+
+    ``annotated``: ``events`` is already :func:`annotated_events` (typically
+    materialised once with ``Engine.materialize``, so the rules and domain
+    regexes run once per event rather than once per reduced table)."""
+    t = events if annotated else annotate(events, policy)
     agg = account_aggregates(t, policy).order_by("account_id").to_pandas()
     for col in agg.columns:
         if col not in ("account_id", "first_ts", "last_ts"):

@@ -17,7 +17,7 @@ from antidistill.events import load_events, read_accounts
 from antidistill.events.stream import QuarantineRecord, Summary
 from antidistill.features import extract_features, open_engine
 from antidistill.features.engine import open_store_engine
-from antidistill.features.pipeline import FeatureSet
+from antidistill.features.pipeline import FeatureSet, annotated_events
 from antidistill.link.campaigns import (
     PLATFORM_MIN_END_USERS,
     SIGNAL_FLOOR,
@@ -156,12 +156,15 @@ def _campaigns(fs, policy, detectors, measurements, pattern, score, signals, tac
     return campaigns, member_of
 
 
-def _end_users(engine, policy: Policy, platforms: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """Judge each end user of platform accounts as if it were an account."""
-    ev = engine.events
+def _end_users(engine, policy: Policy, platforms: list[str], annotated) -> dict[str, list[dict[str, Any]]]:
+    """Judge each end user of platform accounts as if it were an account.
+
+    ``annotated``: the scan's :func:`annotated_events` (per event, so its
+    rows of the platforms are what annotating them again would give)."""
+    ev = annotated
     sub = ev.filter(ev.account_id.isin(platforms) & ev.end_user.notnull())
     sub = sub.mutate(account_id=sub.account_id.concat(END_USER_SEP, sub.end_user))
-    fs = extract_features(sub, engine.accounts.limit(0), policy)
+    fs = extract_features(sub, engine.accounts.limit(0), policy, annotated=True)
     results, _ = score_features(fs, policy, with_campaigns=False)
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in results:
@@ -191,7 +194,8 @@ def run_scan(
     loaded = []  # DuckDB parses the logs (antidistill.events.sql_load)
 
     def load(con) -> None:
-        loaded.append(load_events(con, list(events), fmt=fmt, max_bad=max_bad, progress=progress))
+        # Only prediction-API bodies are read (classifier replay): the others are not kept.
+        loaded.append(load_events(con, list(events), fmt=fmt, max_bad=max_bad, progress=progress, bodies="predict"))
         quarantined.extend(loaded[0].quarantine)
 
     with open_engine(engine, load, acct_table, workdir=workdir) as eng:
@@ -207,14 +211,20 @@ def scan_store(db_path: str | Path, *, engine: str = "duckdb", policy: Policy | 
 
 
 def _scan_engine(eng, policy: Policy, summary: Summary | None, quarantined: list[QuarantineRecord]) -> ScanResult:
-    fs = extract_features(eng.events, eng.accounts, policy)
-    results, campaigns = score_features(fs, policy)
-    platforms = sorted(fs.accounts.loc[fs.accounts["n_end_users"] >= PLATFORM_MIN_END_USERS, "account_id"])
-    if platforms:
-        per_user = _end_users(eng, policy, platforms)
-        for r in results:
-            if r.account_id in per_user:
-                r.end_users = sorted(per_user[r.account_id], key=lambda u: (-u["score"], u["user"]))
+    # Rules and domains are evaluated once per event, into a table the
+    # reduced tables of both passes (accounts, end users) are read from.
+    annotated, release = eng.materialize(annotated_events(eng.events, policy))
+    try:
+        fs = extract_features(annotated, eng.accounts, policy, annotated=True)
+        results, campaigns = score_features(fs, policy)
+        platforms = sorted(fs.accounts.loc[fs.accounts["n_end_users"] >= PLATFORM_MIN_END_USERS, "account_id"])
+        if platforms:
+            per_user = _end_users(eng, policy, platforms, annotated)
+            for r in results:
+                if r.account_id in per_user:
+                    r.end_users = sorted(per_user[r.account_id], key=lambda u: (-u["score"], u["user"]))
+    finally:
+        release()
     return ScanResult(results, campaigns, summary, quarantined, eng.name)
 
 
