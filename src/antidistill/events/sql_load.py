@@ -663,18 +663,25 @@ class _Loader:
         fs.accepted += len(keep)
         self.result.quarantine.extend(self.stream.take_quarantine())
         if any(keep):
-            good = good.slice(0, len(keep)).filter(pa.array(keep))
-            self.con.register("_ad_rows", good)
-            self.con.execute(f"INSERT INTO {self.table} SELECT {_INSERT_COLUMNS} FROM _ad_rows",
-                             {"source_file": source_name})
-            self.con.unregister("_ad_rows")
+            # The rows stay in DuckDB (the parser's _ad_chunk): only the line
+            # numbers to keep cross over.
+            kept = pa.table({"line": good.column("line").slice(0, len(keep)).filter(pa.array(keep))})
+            self.parser.register("_ad_keep", kept)
+            try:
+                self.parser.execute(f"INSERT INTO {self.table} SELECT {_INSERT_COLUMNS} FROM _ad_chunk "
+                                    "SEMI JOIN _ad_keep USING (line) ORDER BY line", {"source_file": source_name})
+            finally:
+                self.parser.unregister("_ad_keep")
         if rows:
             self._insert_arrow(EventStream._batch(rows))
         return stopped_at
 
     def _parse(self, chunk: _Chunk) -> pa.Table | None:
-        """The chunk's lines flattened by DuckDB (``ok`` false where Python must
-        decide), or None if DuckDB failed on them (then Python reads them all).
+        """(line, ok, request_id, ip_check) of the chunk's lines flattened by
+        DuckDB (``ok`` false where Python must decide), in line order, or None
+        if DuckDB failed on them (then Python reads them all). The rows
+        themselves stay in the parser's temporary table ``_ad_chunk``, from
+        which the kept ones are inserted (no round trip through Arrow).
 
         The work runs in a cursor of its own, so that a failed query cannot
         abort a transaction the caller may have open."""
@@ -682,9 +689,10 @@ class _Loader:
         parser.register("_ad_lines", chunk.table)
         try:
             try:
-                parsed = parser.execute(self.sql[0]).to_arrow_table()
+                parser.execute(f"CREATE OR REPLACE TEMP TABLE _ad_chunk AS {self.sql[0]}")
             except duckdb.InvalidInputException:  # a line that is not JSON: check them all first
-                parsed = parser.execute(self.sql[1]).to_arrow_table()
+                parser.execute(f"CREATE OR REPLACE TEMP TABLE _ad_chunk AS {self.sql[1]}")
+            parsed = parser.execute("SELECT line, ok, request_id, ip_check FROM _ad_chunk ORDER BY line").to_arrow_table()
         except duckdb.Error:  # nothing known makes it fail
             return None
         finally:
