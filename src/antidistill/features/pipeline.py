@@ -7,6 +7,8 @@ samples) are pulled into Python, never the events themselves.
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,7 +105,9 @@ def annotate(events: ibis.Table, policy: Policy) -> ibis.Table:
     t = t.mutate(**flags)
     rule_cols = {}
     for name, rule in policy.rules.items():
-        rule_cols[f"rule_{_ident(name)}"] = _text(t, rule.field).re_search(rule.regex()).cast("int64")
+        text_of_rule = _text(t, rule.field)
+        matched = functools.reduce(operator.or_, (text_of_rule.re_search(rx) for rx in rule.regexes()))
+        rule_cols[f"rule_{_ident(name)}"] = matched.cast("int64")
     t = t.mutate(**rule_cols)
     dom_cols = {
         f"dom_{_ident(name)}": text.re_search(_domain_regex(words)).cast("int64")
