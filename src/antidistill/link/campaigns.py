@@ -10,11 +10,12 @@ plain data; :mod:`antidistill.respond.scan` turns it into the output format.
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
 from antidistill.detect.base import Detector, Signal, noisy_or, rollup, signal_dicts
-from antidistill.link.graph import ACTOR_KINDS, IDENTITY_KINDS, build_graph, communities
+from antidistill.link.graph import ACTOR_KINDS, IDENTITY_KINDS, WORDING_KINDS, build_graph, communities
 
 #: Detector strengths below this are not listed among an account's signals.
 SIGNAL_FLOOR = 0.01
@@ -23,6 +24,9 @@ TACTIC_AT = 0.5
 #: Accounts with at least this many distinct end users are platforms whose
 #: end users are judged one by one.
 PLATFORM_MIN_END_USERS = 5
+#: A shared instruction line counts as this group's own when at least this
+#: share of the accounts using it are in the group.
+SPECIFIC_WORDING_SHARE = 0.5
 #: Link kinds found pairwise rather than through one shared value.
 EDGE_ONLY_LINKS = {
     "template": "prompts written from the same templates",
@@ -80,7 +84,19 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
         def tied_by(n: str, kinds: frozenset[str]) -> bool:
             return sum(bool(kinds.intersection(e["kinds"])) for o, e in g[n].items() if o in member_set) >= ties_needed
 
-        actor_linked = {n for n in members if tied_by(n, ACTOR_KINDS)}
+        # Wording ties lift only through lines this group has made its own
+        # (most of their users are in it): a line used mostly elsewhere is
+        # common phrasing (a popular instruction copied from a guide).
+        specific_partners: dict[str, set[str]] = defaultdict(set)
+        for (kind, _value), accts in ag.shared.items():
+            if kind in WORDING_KINDS:
+                inside = accts & member_set
+                if len(inside) >= 2 and len(inside) >= SPECIFIC_WORDING_SHARE * len(accts):
+                    for n in inside:
+                        specific_partners[n] |= inside - {n}
+        non_wording = ACTOR_KINDS - WORDING_KINDS
+        actor_linked = {n for n in members if tied_by(n, non_wording)}
+        wording_linked = {n for n in members if len(specific_partners[n]) >= ties_needed} - actor_linked
         identity_linked = {n for n in actor_linked if tied_by(n, IDENTITY_KINDS)}
         lifted = []
         for m in members:
@@ -94,6 +110,8 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
                 need = linkage.min_member_pattern_identity_linked
             elif m in actor_linked:
                 need = linkage.min_member_pattern_actor_linked
+            elif m in wording_linked:
+                need = linkage.min_member_pattern_wording_linked
             else:
                 need = linkage.min_member_pattern_infra_only
             # A member is lifted for a tactic only when the campaign's pooled

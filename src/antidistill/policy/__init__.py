@@ -67,6 +67,7 @@ class Linkage(BaseModel):
     min_candidate_pattern: float = Field(ge=0, le=1)
     min_member_pattern_identity_linked: float = Field(ge=0, le=1)
     min_member_pattern_actor_linked: float = Field(ge=0, le=1)
+    min_member_pattern_wording_linked: float = Field(ge=0, le=1)
     min_member_pattern_infra_only: float = Field(ge=0, le=1)
 
 
