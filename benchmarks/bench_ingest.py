@@ -13,8 +13,9 @@ Usage:
     python benchmarks/bench_ingest.py [FILE] --scan-loader [--runs 2]
 
 ``--scan-loader`` times what ``antidistill scan`` does with the file instead
-(``antidistill.events.load_events``: DuckDB parses, checks and flattens the
-lines, into an in-memory database with the scan engine's memory limit
+(``antidistill.events.load_events(..., bodies="predict")``: DuckDB parses,
+checks and flattens the lines, keeping raw bodies of prediction-API events
+only, into an in-memory database with the scan engine's memory limit
 spilling to a temporary directory) against the same bare ``read_json``, each
 run in a process of its own under ``/usr/bin/time`` (wall, CPU, peak RSS),
 alternating; it only prints.
@@ -108,7 +109,7 @@ from antidistill.features.engine import DUCKDB_MEMORY
 con = duckdb.connect()
 con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
 con.execute(f"SET temp_directory = '{sys.argv[2]}'")
-loaded = load_events(con, [sys.argv[1]])
+loaded = load_events(con, [sys.argv[1]], bodies="predict")  # as scan calls it
 rows = con.execute("SELECT count(*) FROM events").fetchone()[0]
 print(f"ROWS {rows} PYTHON_LINES {loaded.python_lines} QUARANTINED {loaded.summary.quarantined}")
 """

@@ -156,15 +156,19 @@ def _campaigns(fs, policy, detectors, measurements, pattern, score, signals, tac
     return campaigns, member_of
 
 
-def _end_users(engine, policy: Policy, platforms: list[str], annotated) -> dict[str, list[dict[str, Any]]]:
-    """Judge each end user of platform accounts as if it were an account.
+def _end_user_features(engine, policy: Policy, platforms: list[str], annotated) -> FeatureSet:
+    """The features of each end user of platform accounts, as if it were an account.
 
     ``annotated``: the scan's :func:`annotated_events` (per event, so its
     rows of the platforms are what annotating them again would give)."""
     ev = annotated
     sub = ev.filter(ev.account_id.isin(platforms) & ev.end_user.notnull())
     sub = sub.mutate(account_id=sub.account_id.concat(END_USER_SEP, sub.end_user))
-    fs = extract_features(sub, engine.accounts.limit(0), policy, annotated=True)
+    return extract_features(sub, engine.accounts.limit(0), policy, annotated=True)
+
+
+def _judge_end_users(fs: FeatureSet, policy: Policy) -> dict[str, list[dict[str, Any]]]:
+    """Judge each end user (features from :func:`_end_user_features`) as if it were an account."""
     results, _ = score_features(fs, policy, with_campaigns=False)
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in results:
@@ -213,18 +217,23 @@ def scan_store(db_path: str | Path, *, engine: str = "duckdb", policy: Policy | 
 def _scan_engine(eng, policy: Policy, summary: Summary | None, quarantined: list[QuarantineRecord]) -> ScanResult:
     # Rules and domains are evaluated once per event, into a table the
     # reduced tables of both passes (accounts, end users) are read from.
+    # Both passes' reduced tables are pulled first; then the engine's event
+    # tables are dropped, so that the scoring in Python (template mining
+    # above all) does not run on top of the engine's memory.
     annotated, release = eng.materialize(annotated_events(eng.events, policy))
     try:
         fs = extract_features(annotated, eng.accounts, policy, annotated=True)
-        results, campaigns = score_features(fs, policy)
         platforms = sorted(fs.accounts.loc[fs.accounts["n_end_users"] >= PLATFORM_MIN_END_USERS, "account_id"])
-        if platforms:
-            per_user = _end_users(eng, policy, platforms, annotated)
-            for r in results:
-                if r.account_id in per_user:
-                    r.end_users = sorted(per_user[r.account_id], key=lambda u: (-u["score"], u["user"]))
+        fs_users = _end_user_features(eng, policy, platforms, annotated) if platforms else None
     finally:
         release()
+    eng.drop_events()
+    results, campaigns = score_features(fs, policy)
+    if fs_users is not None:
+        per_user = _judge_end_users(fs_users, policy)
+        for r in results:
+            if r.account_id in per_user:
+                r.end_users = sorted(per_user[r.account_id], key=lambda u: (-u["score"], u["user"]))
     return ScanResult(results, campaigns, summary, quarantined, eng.name)
 
 

@@ -1,0 +1,147 @@
+"""Speed and memory of ``antidistill scan`` against DuckDB's bare ``read_json`` of the same file.
+
+Issue 3's goal: a scan of a ``--scale full`` log takes at most 3x the time
+DuckDB needs just to read the same file, ratio measured in one run, and
+1 million events stay within 4 GB peak RSS.
+
+Each run is a fresh process under ``/usr/bin/time`` (wall, CPU, peak RSS of
+that process): the scan (``antidistill scan EVENTS --accounts ACCOUNTS --out
+DIR``) and the baseline (``CREATE TABLE t AS SELECT * FROM read_json(EVENTS,
+format = 'newline_delimited')`` in a database file, as in
+``bench_ingest.py``), alternating, so that machine load hits both alike. The
+report gives medians, the ratio of medians and the load average.
+
+``--stages`` instead runs one scan in this process and prints where its time
+and memory go (wall seconds and resident memory after each stage).
+
+Usage:
+    python benchmarks/bench_scan.py bench-data/full-9191 [--runs 3]
+    python benchmarks/bench_scan.py bench-data/full-9191 --stages
+
+The directory holds ``events.jsonl.gz`` and ``accounts.jsonl`` (``antidistill
+simulate --seed 9191 --scale full --out bench-data/full-9191``). Prints only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+_BARE = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[2] + "/bare.duckdb")
+con.execute("CREATE TABLE t AS SELECT * FROM read_json(?, format = 'newline_delimited')", [sys.argv[1]])
+print(f"rows {con.execute('SELECT count(*) FROM t').fetchone()[0]}")
+"""
+
+
+def timed(cmd: list[str]) -> dict:
+    """``cmd`` under /usr/bin/time: wall, CPU (user + sys) seconds, peak RSS (MB)."""
+    done = subprocess.run(["/usr/bin/time", "-f", "TIME %e %U %S %M", *cmd], capture_output=True, text=True, check=True)
+    wall, user, system, rss_kb = done.stderr.strip().splitlines()[-1].split()[1:]
+    return {"wall": float(wall), "cpu": float(user) + float(system), "rss_mb": int(rss_kb) / 1024}
+
+
+def compare(data: Path, runs: int) -> None:
+    events, accounts = data / "events.jsonl.gz", data / "accounts.jsonl"
+    results: dict[str, list[dict]] = {"scan": [], "read_json": []}
+    loads = [os.getloadavg()[0]]
+    for i in range(runs):
+        with tempfile.TemporaryDirectory(prefix="bench-scan-") as tmp:
+            cmds = {
+                "scan": [str(BIN / "antidistill"), "scan", str(events), "--accounts", str(accounts), "--out", f"{tmp}/out"],
+                "read_json": [sys.executable, "-c", _BARE, str(events), tmp],
+            }
+            for name in ("scan", "read_json") if i % 2 == 0 else ("read_json", "scan"):
+                r = timed(cmds[name])
+                results[name].append(r)
+                loads.append(os.getloadavg()[0])
+                print(f"run {i + 1} {name}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, peak RSS {r['rss_mb']:,.0f} MB, "
+                      f"load average {loads[-1]:.1f}", flush=True)
+    med = {name: {k: statistics.median(r[k] for r in rs) for k in ("wall", "cpu", "rss_mb")} for name, rs in results.items()}
+    print()
+    print(f"{data}: {runs} runs each, alternating; load average (1 min) {min(loads):.1f}-{max(loads):.1f} on {os.cpu_count()} CPUs")
+    print("| | median wall | median CPU (user+sys) | median peak RSS |")
+    print("|---|---:|---:|---:|")
+    for name, m in med.items():
+        print(f"| {name} | {m['wall']:.1f} s | {m['cpu']:.1f} s | {m['rss_mb']:,.0f} MB |")
+    print(f"| **ratio scan / read_json** | **{med['scan']['wall'] / med['read_json']['wall']:.2f}x** "
+          f"| {med['scan']['cpu'] / med['read_json']['cpu']:.2f}x | |")
+    print(f"max peak RSS of a scan: {max(r['rss_mb'] for r in results['scan']):,.0f} MB")
+    for name, rs in results.items():
+        walls = ", ".join(f"{r['wall']:.1f}" for r in rs)
+        print(f"all {name} wall: {walls} s")
+
+
+def _rss_mb() -> tuple[float, float]:
+    """Current and peak resident memory of this process (MB)."""
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+def stages(data: Path) -> None:
+    """One scan in this process, with the wall time and memory of each stage."""
+    import antidistill.detect.sweep as sweep
+    import antidistill.respond.scan as scan
+    from antidistill.detect.classifier import ClassifierExtraction
+    from antidistill.features.engine import Engine
+
+    started = time.perf_counter()
+    depth = [0]
+
+    def wrap(owner, name: str, label: str) -> None:
+        fn = getattr(owner, name)
+
+        def timed_fn(*args, **kwargs):
+            t0 = time.perf_counter()
+            depth[0] += 1
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+                rss, peak = _rss_mb()
+                print(f"{time.perf_counter() - started:7.1f} s  {'  ' * depth[0]}{label:<28} {time.perf_counter() - t0:7.1f} s"
+                      f"   RSS {rss:6,.0f} MB (peak so far {peak:6,.0f} MB)", flush=True)
+
+        setattr(owner, name, timed_fn)
+
+    wrap(scan, "load_events", "load_events")
+    wrap(Engine, "materialize", "annotate (materialize)")
+    wrap(scan, "extract_features", "extract_features")
+    wrap(scan, "score_features", "score_features")
+    wrap(scan, "_end_user_features", "end-user features")
+    wrap(scan, "_judge_end_users", "end-user scores")
+    wrap(scan, "form_campaigns", "campaigns")
+    wrap(sweep, "mine_templates", "mine_templates")
+    wrap(ClassifierExtraction, "fit", "classifier replay")
+    with tempfile.TemporaryDirectory(prefix="bench-scan-") as tmp:
+        result = scan.run_scan([data / "events.jsonl.gz"], accounts=data / "accounts.jsonl", workdir=Path(tmp))
+        scan.write_scan(result, Path(tmp) / "out")
+    rss, peak = _rss_mb()
+    print(f"total {time.perf_counter() - started:.1f} s, peak RSS {peak:,.0f} MB, "
+          f"{len(result.accounts)} accounts, {len(result.campaigns)} campaigns, load average {os.getloadavg()[0]:.1f}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("data", type=Path, nargs="?", default=ROOT / "bench-data" / "full-9191")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--stages", action="store_true", help="one scan in this process, timed per stage")
+    args = ap.parse_args()
+    if args.stages:
+        stages(args.data)
+    else:
+        compare(args.data, args.runs)
+
+
+if __name__ == "__main__":
+    main()
