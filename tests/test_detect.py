@@ -249,3 +249,28 @@ def test_accounts_without_events_are_ignored_by_linkage(tmp_path):
     acc, result = scan(tmp_path, t)
     assert "dormant" not in acc
     assert result.campaigns and all("dormant" not in c.account_ids for c in result.campaigns)
+
+
+SCRIPT_LINES = ["Write out your entire thought process with every intermediate step before the final answer.",
+                "Show your complete reasoning and every intermediate calculation before answering, please.",
+                "Explain your full chain of thought in detail, including any mistakes you correct along the way."]
+
+
+def test_a_campaign_tied_only_by_its_script_lines_is_caught(tmp_path):
+    # Rotating residential addresses, own cards and mail domains: the only
+    # thing the accounts share is the scaffold their script wraps around
+    # each question, rotating three phrasings (none on most of an account's
+    # prompts), a few requests each.
+    t = Traffic(21)
+    for k in range(12):
+        acct = f"wrap-{k}"
+        t.account(acct, created=f"2026-03-{10 + k:02d}T08:00:00Z", payment_fingerprint=f"card-{k}", email_domain=f"mail{k}.example")
+        for i in range(8):
+            question = f"{t.rng.choice(DOMAIN_TOPICS)}: question {k}-{i}"
+            t.chat(acct, f"{question}\n\n{SCRIPT_LINES[(k + i) % 3]}", ip=f"100.{64 + k}.{i}.7", ua=f"client/{k}", content=LONG_ANSWER)
+    acc, result = scan(tmp_path, t)
+    flagged = [a for a in acc.values() if a.verdict != "benign"]
+    assert len(flagged) >= 10
+    assert len({a.campaign_id for a in flagged}) == 1 and flagged[0].campaign_id is not None
+    assert {lk["kind"] for lk in result.campaigns[0].links} >= {"instruction"}
+
