@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -229,6 +230,10 @@ def _scan_engine(eng, policy: Policy, summary: Summary | None, quarantined: list
         release()
     eng.drop_events()
     results, campaigns = score_features(fs, policy)
+    # Each pass's features are dropped once judged, so that the two passes'
+    # Python working sets (template mining above all) do not add up.
+    del fs
+    gc.collect()
     if fs_users is not None:
         per_user = _judge_end_users(fs_users, policy)
         for r in results:
