@@ -218,24 +218,10 @@ def _split_by_cores(g: nx.Graph, group: list[str]) -> list[list[str]]:
     ties follow), and members tied to no core form a group of their own.
     """
     members = set(group)
-    parent = {n: n for n in group}
-
-    def find(n: str) -> str:
-        while parent[n] != n:
-            parent[n] = parent[parent[n]]
-            n = parent[n]
-        return n
-
-    for a in group:
-        for b, e in g[a].items():
-            if b in members and e.get("hard", True):
-                ra, rb = find(a), find(b)
-                if ra != rb:
-                    parent[max(ra, rb)] = min(ra, rb)
-    comps: dict[str, list[str]] = defaultdict(list)
-    for n in group:
-        comps[find(n)].append(n)
-    cores = sorted((c for c in comps.values() if len(c) >= MIN_CORE), key=lambda c: (-len(c), min(c)))
+    hard = nx.Graph()
+    hard.add_nodes_from(group)
+    hard.add_edges_from((a, b) for a, b, e in g.subgraph(group).edges(data=True) if e.get("hard", True))
+    cores = sorted((sorted(c) for c in nx.connected_components(hard) if len(c) >= MIN_CORE), key=lambda c: (-len(c), c[0]))
     if len(cores) < 2:
         return [group]
     place = {n: i for i, core in enumerate(cores) for n in core}
