@@ -27,10 +27,13 @@ class CapabilitySweep(Detector):
 
     def fit(self, features):
         first_turns = features.samples[features.samples["n_user_turns"].fillna(1) <= 1]
-        self.templates_ = mine_templates(first_turns, self.params["jaccard_threshold"])
-        # Found here because this is where the sampled prompts are mined;
-        # they are used by linkage, not by this detector's score.
-        self.templates_.instructions = shared_instructions(first_turns)
+        # Template pairs across accounts and instruction lines are used by
+        # linkage, not by this detector's score: without linkage (the
+        # end-user pass forms no campaigns) they are not looked for.
+        self.templates_ = mine_templates(first_turns, self.params["jaccard_threshold"], across_accounts=features.linkage)
+        if features.linkage:
+            # Found here because this is where the sampled prompts are mined.
+            self.templates_.instructions = shared_instructions(first_turns)
         features.templates = self.templates_
         return self
 

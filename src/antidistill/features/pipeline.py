@@ -47,6 +47,10 @@ class FeatureSet:
     evidence_index: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     #: prompt templates, filled in by the capability-sweep detector's fit
     templates: Any = None
+    #: whether campaigns are formed from these features; without linkage
+    #: (the end-user pass) ``infra``, ``activity`` and ``end_users`` are
+    #: empty and detectors skip what only linkage reads
+    linkage: bool = True
 
     def __post_init__(self) -> None:
         index: dict[str, dict[str, list[str]]] = {}
@@ -202,12 +206,15 @@ def account_aggregates(t: ibis.Table, policy: Policy) -> ibis.Table:
 
 
 def extract_features(events: ibis.Table, accounts: ibis.Table, policy: Policy, *, sample_per_account: int = 60,
-                     annotated: bool = False) -> FeatureSet:
+                     annotated: bool = False, linkage: bool = True) -> FeatureSet:
     """Run the pipeline and pull the reduced tables into pandas.
 
     ``annotated``: ``events`` is already :func:`annotated_events` (typically
     materialised once with ``Engine.materialize``, so the rules and domain
-    regexes run once per event rather than once per reduced table)."""
+    regexes run once per event rather than once per reduced table).
+    ``linkage=False``: no campaigns will be formed from the result, so the
+    tables only linkage reads (``infra``, ``activity``, ``end_users``) are
+    left empty rather than computed."""
     t = events if annotated else annotate(events, policy)
     agg = account_aggregates(t, policy).order_by("account_id").to_pandas()
     for col in agg.columns:
@@ -223,31 +230,6 @@ def extract_features(events: ibis.Table, accounts: ibis.Table, policy: Policy, *
         .select("account_id", "request_id", "prompt", "system_prompt", "end_user", "n_user_turns")
         .order_by(["account_id", "request_id"])
         .to_pandas()
-    )
-
-    infra_parts = [
-        t.select("account_id", kind=ibis.literal("ip"), value=t.client_ip),
-        t.select(
-            "account_id",
-            kind=ibis.literal("ip_prefix"),
-            value=ibis.ifelse(
-                t.client_ip.contains(":"),
-                t.client_ip.re_extract(r"^([0-9a-fA-F]*:[0-9a-fA-F]*:[0-9a-fA-F]*)", 1),
-                t.client_ip.re_extract(r"^(\d+\.\d+\.\d+)\.", 1),
-            ),
-        ),
-        t.select("account_id", kind=ibis.literal("user_agent"), value=t.user_agent),
-        t.select("account_id", kind=ibis.literal("system_prompt"), value=t.system_prompt),
-    ]
-    infra = (
-        ibis.union(*infra_parts, distinct=True)
-        .filter(_.value.notnull() & (_.value != ""))
-        .order_by(["account_id", "kind", "value"])
-        .to_pandas()
-    )
-
-    activity = (
-        t.group_by(["account_id", "bucket"]).agg(n=_.count()).order_by(["account_id", "bucket"]).to_pandas()
     )
 
     reason_cols = [f"rule_{_ident(n)}" for n in policy.rules]
@@ -275,15 +257,10 @@ def extract_features(events: ibis.Table, accounts: ibis.Table, policy: Policy, *
         .to_pandas()
     )
 
-    end_users = (
-        t.filter(t.end_user.notnull())
-        .group_by(["account_id", "end_user"])
-        .agg(n_requests=_.count())
-        .order_by(["account_id", "end_user"])
-        .to_pandas()
-    )
-
     profile = accounts.order_by("account_id").to_pandas()
+    infra, activity, end_users = _linkage_tables(t) if linkage else (
+        pd.DataFrame(columns=["account_id", "kind", "value"]), pd.DataFrame(columns=["account_id", "bucket", "n"]),
+        pd.DataFrame(columns=["account_id", "end_user", "n_requests"]))
     return FeatureSet(
         accounts=agg,
         samples=samples,
@@ -295,4 +272,42 @@ def extract_features(events: ibis.Table, accounts: ibis.Table, policy: Policy, *
         end_users=end_users,
         domains=list(policy.domains),
         rules=list(policy.rules),
+        linkage=linkage,
     )
+
+
+def _linkage_tables(t: ibis.Table) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """What linkage reads: infrastructure, activity per time bucket, end users."""
+    infra_parts = [
+        t.select("account_id", kind=ibis.literal("ip"), value=t.client_ip),
+        t.select(
+            "account_id",
+            kind=ibis.literal("ip_prefix"),
+            value=ibis.ifelse(
+                t.client_ip.contains(":"),
+                t.client_ip.re_extract(r"^([0-9a-fA-F]*:[0-9a-fA-F]*:[0-9a-fA-F]*)", 1),
+                t.client_ip.re_extract(r"^(\d+\.\d+\.\d+)\.", 1),
+            ),
+        ),
+        t.select("account_id", kind=ibis.literal("user_agent"), value=t.user_agent),
+        t.select("account_id", kind=ibis.literal("system_prompt"), value=t.system_prompt),
+    ]
+    infra = (
+        ibis.union(*infra_parts, distinct=True)
+        .filter(_.value.notnull() & (_.value != ""))
+        .order_by(["account_id", "kind", "value"])
+        .to_pandas()
+    )
+
+    activity = (
+        t.group_by(["account_id", "bucket"]).agg(n=_.count()).order_by(["account_id", "bucket"]).to_pandas()
+    )
+
+    end_users = (
+        t.filter(t.end_user.notnull())
+        .group_by(["account_id", "end_user"])
+        .agg(n_requests=_.count())
+        .order_by(["account_id", "end_user"])
+        .to_pandas()
+    )
+    return infra, activity, end_users

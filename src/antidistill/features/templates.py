@@ -21,7 +21,9 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
+from array import array
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,7 +40,9 @@ MIN_SIBLINGS = 2
 MAX_BUCKET = 200
 _PRIME = np.uint64((1 << 31) - 1)
 _HASH_SEED = 1
-_PAIR_CHUNK = 1 << 20
+#: Candidate pairs handled at a time (memory: some tens of bytes per pair).
+_PAIR_CHUNK = 1 << 18
+_WINDOW_STEP = MAX_BUCKET // 2
 _BAND_MULT = np.uint64(0x9E3779B97F4A7C15)
 _TRIU: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
@@ -85,115 +89,263 @@ def _shingles(tokens: list[str], text: str) -> set[bytes]:
     return sh
 
 
-def _signatures(shingle_sets: list[set[bytes]], num_perm: int) -> np.ndarray:
-    """MinHash signatures of many sets at once, shape (len(sets), num_perm).
+def _signatures(shingle_sets: Iterable[set[bytes]], count: int, num_perm: int) -> np.ndarray:
+    """MinHash signatures of ``count`` sets at once, shape (count, num_perm).
 
     Each distinct shingle gets a code from its CRC-32; permutation k maps a code
     x to (a_k * x + b_k) mod p (the universal hashing of the MinHash paper)
     and a set's signature is the minimum over its members, taken for all sets
-    together with ``np.minimum.reduceat``.
+    together with ``np.minimum.reduceat``. The sets are read once, in order
+    (a generator keeps only one at a time).
     """
     vocab: dict[bytes, int] = {}
-    ids: list[int] = []
-    lengths = np.empty(len(shingle_sets), dtype=np.int64)
+    ids = array("q")
+    lengths = np.empty(count, dtype=np.int64)
     for i, sh in enumerate(shingle_sets):
         lengths[i] = len(sh)
         ids.extend(vocab.setdefault(s, len(vocab)) for s in sh)
     # A shingle's code depends on its bytes only (never on the order sets
     # were iterated in, which follows per-process string hashing).
     vocab_codes = np.fromiter((zlib.crc32(s) for s in vocab), dtype=np.uint64, count=len(vocab)) % _PRIME
-    codes = vocab_codes[np.asarray(ids, dtype=np.int64)]
+    del vocab
+    codes = vocab_codes[np.frombuffer(ids, dtype=np.int64)]
     rng = np.random.default_rng(_HASH_SEED)
     a = rng.integers(1, _PRIME, size=num_perm, dtype=np.uint64)
     b = rng.integers(0, _PRIME, size=num_perm, dtype=np.uint64)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    sig = np.empty((len(shingle_sets), num_perm), dtype=np.uint32)
-    for k in range(num_perm):
+    sig = np.empty((count, num_perm), dtype=np.uint32)
+    for k in range(num_perm if count else 0):
         sig[:, k] = np.minimum.reduceat((a[k] * codes + b[k]) % _PRIME, starts)
     return sig
 
 
-def _candidate_pairs(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """Pairs (i < j) that agree on all rows of at least one band, as int64 codes i * n + j."""
+def _prompt_signatures(texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For prompts of at least ``MIN_TOKENS`` words: their indices in
+    ``texts``, their MinHash signatures and ids of their normalised text
+    (equal ids: the same words). Each distinct text is read once: a
+    signature depends on the text alone."""
+    text_id, distinct = pd.factorize(pd.Series(texts, dtype=object))
+    distinct = distinct.tolist()
+    tokens = [_tokens(t) for t in distinct]
+    long_texts = np.array([k for k, toks in enumerate(tokens) if len(toks) >= MIN_TOKENS], dtype=np.int64)
+    norm_of_text = np.full(len(distinct), -1, dtype=np.int64)
+    norm_of_text[long_texts] = pd.factorize(pd.Series([" ".join(tokens[k]) for k in long_texts.tolist()], dtype=object))[0]
+    sig_of_text = np.zeros((len(distinct), NUM_PERM), dtype=np.uint32)
+    sig_of_text[long_texts] = _signatures((_shingles(tokens[k], distinct[k]) for k in long_texts.tolist()), len(long_texts), NUM_PERM)
+    del tokens
+    keep = np.flatnonzero(norm_of_text[text_id] >= 0)
+    return keep, sig_of_text[text_id[keep]], norm_of_text[text_id[keep]]
+
+
+@dataclass
+class _Band:
+    """How one LSH band bucketed the prompts: which pairs it compares."""
+
+    #: bucket of each prompt
+    key: np.ndarray
+    #: position of each prompt in its bucket (buckets list prompts in index order)
+    pos: np.ndarray
+    #: for prompts in a windowed bucket (over MAX_BUCKET), the start of its last window; -1 otherwise
+    last: np.ndarray | None
+
+    def compared(self, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        """Whether this band compared each pair (left < right)."""
+        same = self.key[left] == self.key[right]
+        if self.last is None:
+            return same
+        big = np.flatnonzero(same & (self.last[left] >= 0))
+        if len(big):
+            p, q = self.pos[left[big]], self.pos[right[big]]
+            # The last window starting at or before p holds the most prompts after p.
+            lo = np.minimum(p // _WINDOW_STEP * _WINDOW_STEP, self.last[left[big]])
+            same[big] = q < lo + MAX_BUCKET
+        return same
+
+
+def _bucket(sig: np.ndarray, band: int, rows: int, groups: np.ndarray | None) -> tuple[_Band, np.ndarray, np.ndarray]:
+    """Band ``band``'s buckets: the band, prompts in bucket order, and bucket sizes."""
     n = len(sig)
-    out: list[np.ndarray] = []
+    # One 64-bit key per band (a polynomial hash of its rows): sorting
+    # integers is far cheaper than comparing rows as opaque bytes.
+    block = sig[:, band * rows : (band + 1) * rows].astype(np.uint64)
+    key64 = np.zeros(n, dtype=np.uint64)
+    for k in range(rows):
+        key64 = key64 * _BAND_MULT + block[:, k]
+    key = _dense(key64)
+    if groups is not None:
+        # Buckets never span groups: (group, band key) pairs are the buckets.
+        key = _dense(groups.astype(np.int64) * n + key)
+    # Stable: a bucket lists its prompts in index (sample) order.
+    order = np.argsort(key, kind="stable")
+    sizes = np.bincount(key)
+    starts = np.cumsum(sizes) - sizes
+    pos = np.empty(n, dtype=np.int32)
+    pos[order] = np.arange(n) - starts[key[order]]
+    last = None
+    if sizes.max(initial=0) > MAX_BUCKET:
+        big = np.maximum(sizes - MAX_BUCKET, 0)
+        # Window starts are range(0, size - step, step): the last is the
+        # largest multiple of the step below size - step.
+        last = np.where(big > 0, (sizes - _WINDOW_STEP - 1) // _WINDOW_STEP * _WINDOW_STEP, -1)[key].astype(np.int32)
+    return _Band(key.astype(np.int32), pos, last), order, sizes
+
+
+def _dense(values: np.ndarray) -> np.ndarray:
+    """Values as dense ids 0..k-1 (in sorted order of value)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    ids = np.empty(len(values), dtype=np.int64)
+    ids[order] = np.concatenate(([0], np.cumsum(ordered[1:] != ordered[:-1])))
+    return ids
+
+
+def _triu(size: int) -> tuple[np.ndarray, np.ndarray]:
+    return _TRIU.get(size) or _TRIU.setdefault(size, np.triu_indices(size, 1))
+
+
+def _band_pairs(order: np.ndarray, sizes: np.ndarray) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The pairs (i < j) one band compares, each once, in pieces of about
+    ``_PAIR_CHUNK`` pairs.
+
+    Every pair of a bucket of two or more; a huge bucket (one template filled
+    thousands of times) in overlapping windows of ``MAX_BUCKET`` neighbours
+    in sample order, which keeps an account's prompts together: every prompt
+    meets its own account's siblings without all-pairs cost.
+    """
+    starts = np.cumsum(sizes) - sizes
+    for size in np.unique(sizes[sizes >= 2]).tolist():
+        buckets = np.flatnonzero(sizes == size)
+        if size <= MAX_BUCKET:
+            # All buckets of one size at once: a matrix of their prompts.
+            i, j = _triu(size)
+            per = max(1, _PAIR_CHUNK // len(i))
+            for lo in range(0, len(buckets), per):
+                members = order[starts[buckets[lo : lo + per], None] + np.arange(size)]
+                yield members[:, i].ravel(), members[:, j].ravel()
+            continue
+        for b in buckets.tolist():
+            members = order[starts[b] : starts[b] + size]
+            for lo in range(0, size - _WINDOW_STEP, _WINDOW_STEP):
+                window = members[lo : lo + MAX_BUCKET]
+                i, j = _triu(len(window))
+                if lo:
+                    # Pairs within the first half were in the previous window.
+                    new = j >= _WINDOW_STEP
+                    i, j = i[new], j[new]
+                yield window[i], window[j]
+
+
+def _sibling_pairs(sig: np.ndarray, bands: int, rows: int, threshold: float, norm_id: np.ndarray,
+                   groups: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Sibling pairs (i < j), each once, in pieces: LSH candidates whose
+    MinHash estimate of Jaccard similarity is at least ``threshold`` and
+    whose normalised texts differ.
+
+    Bands are processed one at a time and a pair is kept only in the first
+    band that compares it, so no set of all candidate pairs is ever held
+    (its de-duplication was most of the memory at full scale).
+    ``groups``: pairs are formed only within a group (buckets never span groups).
+    """
+    num_perm = sig.shape[1]
+    # Exactly the comparison (sig[i] == sig[j]).mean() >= threshold.
+    need = next(c for c in range(num_perm + 1) if c / num_perm >= threshold)
+    sig_t = np.ascontiguousarray(sig.T)
+    seen: list[_Band] = []
     for band in range(bands):
-        # One 64-bit key per band (a polynomial hash of its rows): sorting
-        # integers is far cheaper than comparing rows as opaque bytes.
-        block = sig[:, band * rows : (band + 1) * rows].astype(np.uint64)
-        key64 = np.zeros(n, dtype=np.uint64)
-        for k in range(rows):
-            key64 = key64 * _BAND_MULT + block[:, k]
-        _, key = np.unique(key64, return_inverse=True)
-        order = np.argsort(key, kind="stable")
-        # Only buckets of two or more are split out: most prompts sit alone.
-        order = order[np.bincount(key)[key[order]] >= 2]
-        bounds = np.flatnonzero(np.diff(key[order])) + 1
-        for bucket in np.split(order, bounds) if len(order) else ():
-            bucket = np.sort(bucket)
-            # A huge bucket (one template filled thousands of times) is
-            # compared in overlapping windows of neighbours in sample order,
-            # which keeps an account's prompts together: every prompt meets
-            # its own account's siblings without all-pairs cost.
-            step = MAX_BUCKET // 2
-            starts = range(0, max(len(bucket) - step, 1), step) if len(bucket) > MAX_BUCKET else (0,)
-            for lo in starts:
-                window = bucket[lo : lo + MAX_BUCKET]
-                i, j = _TRIU.get(len(window)) or _TRIU.setdefault(len(window), np.triu_indices(len(window), 1))
-                out.append(window[i].astype(np.int64) * n + window[j])
-    if not out:
-        return np.empty(0, dtype=np.int64)
-    # Sort-based de-duplication: numpy's hash-based unique is slow on tens
-    # of millions of int64 codes.
-    codes = np.sort(np.concatenate(out))
-    return codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
+        current, order, sizes = _bucket(sig, band, rows, groups)
+        for left, right in _pieces(_band_pairs(order, sizes)):
+            for earlier in seen:
+                first = ~earlier.compared(left, right)
+                left, right = left[first], right[first]
+            # Identical normalised text is a repeat, not a sibling with another slot.
+            keep = norm_id[left] != norm_id[right]
+            left, right = left[keep], right[keep]
+            agree = np.zeros(len(left), dtype=np.int8)
+            for row in sig_t:
+                agree += row[left] == row[right]
+            keep = agree >= need
+            yield left[keep], right[keep]
+        seen.append(current)
 
 
-def mine_templates(samples: pd.DataFrame, jaccard_threshold: float = 0.5) -> Templates:
+def _pieces(pairs: Iterable[tuple[np.ndarray, np.ndarray]]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Small pieces of pairs gathered into pieces of at least ``_PAIR_CHUNK``."""
+    lefts: list[np.ndarray] = []
+    rights: list[np.ndarray] = []
+    held = 0
+    for left, right in pairs:
+        lefts.append(left)
+        rights.append(right)
+        held += len(left)
+        if held >= _PAIR_CHUNK:
+            yield np.concatenate(lefts).astype(np.int64), np.concatenate(rights).astype(np.int64)
+            lefts, rights, held = [], [], 0
+    if held:
+        yield np.concatenate(lefts).astype(np.int64), np.concatenate(rights).astype(np.int64)
+
+
+def mine_templates(samples: pd.DataFrame, jaccard_threshold: float = 0.5, *, across_accounts: bool = True) -> Templates:
+    """Template siblings among ``samples`` (account_id, request_id, prompt).
+
+    ``across_accounts=False``: only the templating of each account is found
+    (``shared_pairs`` is left empty) and prompts are compared only within
+    their account. When the samples list each account's prompts together
+    and no account has more than ``MAX_BUCKET // 2 + 1`` of them (a scan
+    samples at most 60), the counts are those of the full mining: a huge
+    bucket's windows compare every pair of one account's prompts anyway.
+    """
     texts = samples["prompt"].fillna("").tolist()
     rids = samples["request_id"].tolist()
     accts = samples["account_id"].tolist()
     sampled: dict[str, int] = defaultdict(int)
     for a in accts:
         sampled[a] += 1
-    token_lists = [_tokens(t) for t in texts]
-    keep = np.array([i for i, toks in enumerate(token_lists) if len(toks) >= MIN_TOKENS], dtype=np.int64)
+    keep, sig, norm_id = _prompt_signatures(texts)
     templated: dict[str, int] = defaultdict(int)
     requests_of: dict[str, list[str]] = defaultdict(list)
     shared: dict[tuple[str, str], int] = defaultdict(int)
     if len(keep) < 2:
         return Templates(dict(sampled), {}, {}, {})
     n = len(keep)
-    sig = _signatures([_shingles(token_lists[i], texts[i]) for i in keep], NUM_PERM)
     bands, rows = _lsh_shape(jaccard_threshold)
-    codes = _candidate_pairs(sig, bands, rows)
-    left, right = codes // n, codes % n
-    # Identical normalised text is a repeat, not a sibling with another slot.
-    norm_id = pd.factorize(pd.Series([" ".join(token_lists[i]) for i in keep]))[0]
-    similar = np.empty(len(codes), dtype=bool)
-    for lo in range(0, len(codes), _PAIR_CHUNK):
-        hi = lo + _PAIR_CHUNK
-        similar[lo:hi] = (sig[left[lo:hi]] == sig[right[lo:hi]]).mean(axis=1) >= jaccard_threshold
-    similar &= norm_id[left] != norm_id[right]
-    left, right = left[similar], right[similar]
     acct_id, acct_index = pd.factorize(pd.Series([accts[i] for i in keep], dtype=object))
     acct_names = acct_index.tolist()
-    same = acct_id[left] == acct_id[right]
-    own = np.bincount(left[same], minlength=n) + np.bincount(right[same], minlength=n)
+    own = np.zeros(n, dtype=np.int64)
+    cross_left: list[np.ndarray] = []
+    cross_right: list[np.ndarray] = []
+    pairs = _sibling_pairs(sig, bands, rows, jaccard_threshold, norm_id, None if across_accounts else acct_id)
+    for left, right in pairs:
+        same = acct_id[left] == acct_id[right]
+        own += np.bincount(left[same], minlength=n) + np.bincount(right[same], minlength=n)
+        if across_accounts:
+            cross_left.append(left[~same].astype(np.int32))
+            cross_right.append(right[~same].astype(np.int32))
     is_templated = own >= MIN_SIBLINGS
     for j in np.flatnonzero(is_templated):
         i = int(keep[j])
         templated[accts[i]] += 1
         requests_of[accts[i]].append(rids[i])
+    if not cross_left:
+        return Templates(dict(sampled), dict(templated), dict(requests_of), {})
     # Sibling pairs across accounts where at least one side is templated:
-    # the evidence that two accounts fill the same frames.
-    cross = ~same & (is_templated[left] | is_templated[right])
-    a_ids, b_ids = acct_id[left[cross]], acct_id[right[cross]]
-    lo_ids, hi_ids = np.minimum(a_ids, b_ids), np.maximum(a_ids, b_ids)
-    pair_codes, counts = np.unique(lo_ids.astype(np.int64) * len(acct_names) + hi_ids, return_counts=True)
-    for code, c in zip(pair_codes.tolist(), counts.tolist(), strict=True):
-        a, b = acct_names[code // len(acct_names)], acct_names[code % len(acct_names)]
-        shared[(min(a, b), max(a, b))] = c
+    # the evidence that two accounts fill the same frames. Counted piece by
+    # piece, as codes lo * k + hi of account ranks in name order (lo < hi).
+    k = len(acct_names)
+    rank = np.empty(k, dtype=np.int64)
+    rank[np.argsort(np.array(acct_names, dtype=object), kind="stable")] = np.arange(k)
+    names = sorted(acct_names)
+    found_codes: list[np.ndarray] = []
+    found_counts: list[np.ndarray] = []
+    for left, right in zip(cross_left, cross_right, strict=True):
+        cross = is_templated[left] | is_templated[right]
+        a_ids, b_ids = rank[acct_id[left[cross]]], rank[acct_id[right[cross]]]
+        codes, counts = np.unique(np.minimum(a_ids, b_ids) * k + np.maximum(a_ids, b_ids), return_counts=True)
+        found_codes.append(codes)
+        found_counts.append(counts)
+    codes, inverse = np.unique(np.concatenate(found_codes), return_inverse=True)
+    counts = np.bincount(inverse, weights=np.concatenate(found_counts), minlength=len(codes)).astype(np.int64)
+    for code, c in zip(codes.tolist(), counts.tolist(), strict=True):
+        shared[(names[code // k], names[code % k])] = c
     return Templates(dict(sampled), dict(templated), dict(requests_of), dict(shared))
 
 

@@ -161,11 +161,13 @@ def _end_user_features(engine, policy: Policy, platforms: list[str], annotated) 
     """The features of each end user of platform accounts, as if it were an account.
 
     ``annotated``: the scan's :func:`annotated_events` (per event, so its
-    rows of the platforms are what annotating them again would give)."""
+    rows of the platforms are what annotating them again would give).
+    End users are judged, never linked into campaigns: what only linkage
+    reads is not computed (``linkage=False``)."""
     ev = annotated
     sub = ev.filter(ev.account_id.isin(platforms) & ev.end_user.notnull())
     sub = sub.mutate(account_id=sub.account_id.concat(END_USER_SEP, sub.end_user))
-    return extract_features(sub, engine.accounts.limit(0), policy, annotated=True)
+    return extract_features(sub, engine.accounts.limit(0), policy, annotated=True, linkage=False)
 
 
 def _judge_end_users(fs: FeatureSet, policy: Policy) -> dict[str, list[dict[str, Any]]]:
