@@ -271,3 +271,102 @@ def test_risky_parts_find_the_same_lines(texts):
 
     for text in [*texts, *(line.decode("utf-8", "replace") for line in EDGE_LINES)]:
         assert bool(re.search(_RISKY, text)) == any(re.search(p, text) for p in _RISKY_PARTS), text
+
+
+def _many_lines(count: int) -> list[bytes]:
+    """Distinct good events of varied lengths, with bad and blank lines among them (about 1.5 kB a line)."""
+    lines = []
+    for i in range(count):
+        if i % 997 == 5:
+            lines.append(BAD_LINES[i % len(BAD_LINES)])
+        elif i % 1499 == 7:
+            lines.append(b"  \r")
+        else:
+            lines.append(event_line(request_id=f"r-{i}", request__messages__1__content="x" * (i * 7919 % 3000)))
+    return lines
+
+
+def _assert_same_or_same_error(paths: list[Path], **options):
+    """Both paths agree, or both raise the same error (a gzip stream zlib cannot read)."""
+    try:
+        python_path(paths, **options)
+    except Exception as exc:  # noqa: BLE001 - compared below
+        with pytest.raises(type(exc)) as raised:
+            sql_path(paths, **options)
+        assert str(raised.value) == str(exc)
+        return
+    assert_same(paths, **options)
+
+
+@pytest.fixture(scope="module")
+def big_gzip():
+    """A gzip file of about 3 MB of lines (three of the Python reader's 1 MB windows)."""
+    body = b"".join(line + b"\n" for line in _many_lines(2200))
+    assert len(body) > 3 << 20
+    return body, gzip.compress(body, 6)
+
+
+@pytest.mark.parametrize("cut", [0.05, 0.3, 0.5, 0.77, 0.999])
+def test_truncated_gzip_loses_what_the_python_reader_loses(tmp_path, big_gzip, cut):
+    """A gzip stream cut short: the same lines before it, the corrupt_file record at the same line."""
+    _, packed = big_gzip
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(packed[: int(len(packed) * cut)])
+    _assert_same_or_same_error([path])
+
+
+@pytest.mark.parametrize("damage", ["crc", "length", "middle", "two_members", "trailing_garbage", "null_padding",
+                                    "reserved_flag", "not_gzip"])
+def test_unusual_gzip_streams(tmp_path, big_gzip, damage):
+    """Streams the fast reader hands to the Python reader's loop: the same lines and records."""
+    body, packed = big_gzip
+    data = bytearray(packed)
+    if damage == "crc":
+        data[-8] ^= 0xFF
+    elif damage == "length":
+        data[-1] ^= 0x01
+    elif damage == "middle":
+        data[len(data) // 2] ^= 0x55
+    elif damage == "two_members":
+        data = bytearray(gzip.compress(body[: len(body) // 3]) + gzip.compress(body[len(body) // 3:]))
+    elif damage == "trailing_garbage":
+        data += b"garbage"
+    elif damage == "null_padding":
+        data += b"\x00" * 100
+    elif damage == "reserved_flag":
+        data[3] |= 0x80
+    elif damage == "not_gzip":
+        data = bytearray(body)
+    path = tmp_path / "odd.jsonl.gz"
+    path.write_bytes(bytes(data))
+    _assert_same_or_same_error([path])
+
+
+@pytest.mark.parametrize("compress", [False, True])
+@pytest.mark.parametrize("max_line_bytes", [1500, 2400, 1 << 20])
+def test_line_limit_and_no_final_newline(tmp_path, compress, max_line_bytes):
+    """Lines over the limit (the fast reader stops there and the Python reader's loop goes on) and a last line without newline."""
+    lines = _many_lines(1500)
+    body = b"".join(line + b"\n" for line in lines) + lines[1]
+    path = tmp_path / ("l.jsonl.gz" if compress else "l.jsonl")
+    path.write_bytes(gzip.compress(body) if compress else body)
+    loaded = assert_same([path], max_line_bytes=max_line_bytes)
+    assert loaded.summary.accepted > 0
+
+
+def test_line_of_exactly_the_limit(tmp_path):
+    line = event_line(request_id="exact")
+    other = event_line(request_id="other")
+    path = write(tmp_path / "e.jsonl", [other, line, other.replace(b"other", b"third")])
+    for limit in (len(line) - 1, len(line), len(line) + 1):
+        assert_same([path], max_line_bytes=limit)
+
+
+def test_truncated_inside_an_overlong_line(tmp_path):
+    lines = _many_lines(300)
+    lines.insert(150, event_line(request_id="huge", request__messages__1__content="y" * (3 << 20)))
+    packed = gzip.compress(b"".join(line + b"\n" for line in lines))
+    for cut in (0.3, 0.6, 0.95):
+        path = tmp_path / f"t{cut}.jsonl.gz"
+        path.write_bytes(packed[: int(len(packed) * cut)])
+        _assert_same_or_same_error([path], max_line_bytes=1 << 20)

@@ -40,11 +40,13 @@ import os
 import queue
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -374,27 +376,59 @@ _INSERT_COLUMNS = ", ".join("$source_file" if n == "source_file" else n for n in
 
 # -- reading lines ------------------------------------------------------------
 
+#: The Python reader (``Source._line_records``) reads a gzip stream through a
+#: buffer of this many decompressed bytes: when a refill fails, the lines of
+#: that whole window are lost, so the fast reader below takes a line only once
+#: its window has been decompressed whole.
+_WINDOW = 1 << 20
+_READ = 1 << 20  # bytes read from the file at once
+_SPACE = (ord(" "), ord("\t"), ord("\n"), ord("\r"), ord("\v"), ord("\f"))  # what bytes.strip() strips
+
+
 @dataclass
 class _Chunk:
     """Consecutive lines of one file: those for SQL as an Arrow table, the rest as records."""
 
     first: int
     last: int = 0
-    numbers: list[int] = field(default_factory=list)
-    texts: list[bytes] = field(default_factory=list)
+    size: int = 0  # bytes of the lines for SQL
+    numbers: list[pa.Array] = field(default_factory=list)  # (line numbers, texts) in pieces, in line order
+    texts: list[pa.Array] = field(default_factory=list)
     python: list[RawRecord] = field(default_factory=list)  # for the Python path, in line order
     blank: list[int] = field(default_factory=list)
     position: int = 0
     table: pa.Table | None = None
+    _line_numbers: list[int] = field(default_factory=list)  # lines added one at a time, not yet a piece
+    _line_texts: list[bytes] = field(default_factory=list)
+
+    def add(self, number: int, line: bytes) -> None:
+        self._line_numbers.append(number)
+        self._line_texts.append(line)
+        self.size += len(line)
+
+    def add_piece(self, numbers: pa.Array, texts: pa.Array, size: int) -> None:
+        self._flush()
+        self.numbers.append(numbers)
+        self.texts.append(texts)
+        self.size += size
+
+    def _flush(self) -> None:
+        if self._line_numbers:
+            self.numbers.append(pa.array(self._line_numbers, pa.int64()))
+            self.texts.append(pa.array(self._line_texts, pa.binary()))
+            self._line_numbers, self._line_texts = [], []
 
     def prepare(self) -> _Chunk:
         """Arrow table of the lines; lines that are not UTF-8 go to the Python path."""
-        binary = pa.array(self.texts, pa.binary())
+        self._flush()
+        numbers = pa.concat_arrays(self.numbers) if self.numbers else pa.array([], pa.int64())
+        binary = pa.concat_arrays(self.texts) if self.texts else pa.array([], pa.binary())
+        self.numbers = self.texts = []  # the table holds the same
         try:
             text = binary.cast(pa.string())
         except pa.ArrowInvalid:
             keep = []
-            for number, line in zip(self.numbers, self.texts):
+            for number, line in zip(numbers.to_pylist(), binary.to_pylist()):
                 try:
                     line.decode("utf-8")
                 except UnicodeDecodeError:
@@ -403,19 +437,22 @@ class _Chunk:
                 else:
                     keep.append(True)
             self.python.sort(key=lambda r: r.line)
-            self.numbers = [n for n, k in zip(self.numbers, keep) if k]
-            self.texts = [t for t, k in zip(self.texts, keep) if k]
-            text = binary.filter(pa.array(keep)).cast(pa.string())
-        table = pa.table({"line": pa.array(self.numbers, pa.int64()), "text": text})
+            keep = pa.array(keep)
+            numbers, text = numbers.filter(keep), binary.filter(keep).cast(pa.string())
+        table = pa.table({"line": numbers, "text": text})
         self.table = pa.Table.from_batches(table.to_batches(max_chunksize=BATCH_ROWS), table.schema)
-        self.texts = []  # the table holds the same bytes
         return self
 
     def lines(self, numbers: list[int]) -> list[RawRecord]:
         """The lines with these numbers (ascending), parsed by the Python reader."""
-        where = dict(zip(self.numbers, range(len(self.numbers))))
+        where = dict(zip(self.table.column("line").to_pylist(), range(self.table.num_rows)))
         text = self.table.column("text")
         return [parse_record(n, text[where[n]].as_py().encode()) for n in numbers]
+
+
+def _last_read(chunk: _Chunk) -> int:
+    """The number of the last line read (into this chunk or before it)."""
+    return chunk.last or chunk.first - 1
 
 
 def parse_record(number: int, line: bytes) -> RawRecord:
@@ -427,45 +464,134 @@ def parse_record(number: int, line: bytes) -> RawRecord:
 
 
 class _LineSource(Source):
-    """``Source``'s JSON Lines reading without the parsing: chunks of raw lines."""
+    """``Source``'s JSON Lines reading without the parsing: chunks of raw lines.
+
+    A fast reader (zlib and numpy over blocks, no Python per line) takes the
+    lines of a well-formed file; at anything unusual (a line over the limit, a
+    gzip stream that is corrupt, truncated, or not one member and nothing
+    else) it stops, and the Python reader's own loop reads the file again
+    from the line after the last one taken, so that every line and record
+    (and where a broken file stops) is what ``Source`` gives."""
 
     def chunks(self) -> Iterator[_Chunk]:
-        limit, chunk_bytes = self.max_line_bytes, CHUNK_BYTES
+        chunk = _Chunk(1)
         with self.path.open("rb") as raw:
             self._raw = raw
-            stream = raw
-            if self.kind == "gzip":
-                stream = io.BufferedReader(gzip.GzipFile(fileobj=raw, mode="rb"), 1 << 20)
-            readline = stream.readline
-            chunk, size, number = _Chunk(1), 0, 0
-            while True:
-                try:
-                    line = readline(limit + 1)
-                except (OSError, EOFError, gzip.BadGzipFile) as exc:
-                    number += 1
-                    chunk.python.append(RawRecord(number, error=BadRecord(None, "corrupt_file", f"cannot read further: {exc}")))
-                    chunk.last = number
-                    break
-                if not line:
-                    break
-                number += 1
-                chunk.last = number
-                if len(line) > limit and not line.endswith(b"\n"):
-                    chunk.python.append(RawRecord(number, raw=line[:RAW_KEEP_CHARS], error=self._skip_long(readline, len(line))))
-                elif not line.strip():
-                    chunk.blank.append(number)
-                elif len(line) > 2 * _MAX_DEPTH and line.count(b"[") + line.count(b"{") > _MAX_DEPTH:
-                    chunk.python.append(parse_record(number, line))  # maybe nested deeper than orjson takes
-                else:
-                    chunk.numbers.append(number)
-                    chunk.texts.append(line)
-                    size += len(line)
-                    if size >= chunk_bytes:
-                        chunk.position = self.position
-                        yield chunk.prepare()
-                        chunk, size = _Chunk(number + 1), 0
-            chunk.position = self.position
+            chunk, done = yield from self._fast_chunks(raw, chunk)
+        if not done:
+            with self.path.open("rb") as raw:
+                self._raw = raw
+                chunk = yield from self._exact_chunks(raw, chunk)
+        chunk.position = self.position
         yield chunk.prepare()
+
+    def _fast_chunks(self, raw, chunk: _Chunk):
+        """Chunks while the fast reader can read; returns (the chunk being filled, whether it read to the end)."""
+        inflate = zlib.decompressobj(31) if self.kind == "gzip" else None  # 31: one gzip member
+        pending = b""  # decompressed bytes from the start of the first line not taken
+        total = 0  # decompressed bytes so far
+        while True:
+            data = raw.read(_READ)
+            end = not data
+            if inflate is None:
+                out = data
+            else:
+                if inflate.eof and not end:
+                    return chunk, False  # bytes after the member
+                try:
+                    out = inflate.decompress(data)
+                except zlib.error:
+                    return chunk, False
+                if inflate.unused_data or (end and not inflate.eof):
+                    return chunk, False  # another member, trailing bytes, or truncated
+            total += len(out)
+            buf = pending + out if pending else out
+            if end:
+                cut = len(buf)
+            else:  # whole lines of finished windows
+                cut = buf.rfind(b"\n", 0, max((total // _WINDOW) * _WINDOW - (total - len(buf)), 0)) + 1
+            if cut and not self._take(buf[:cut], chunk):
+                return chunk, False
+            pending = buf[cut:]
+            if end:
+                return chunk, True
+            if len(pending) > self.max_line_bytes and b"\n" not in pending[: self.max_line_bytes + 1]:
+                return chunk, False  # a line over the limit
+            if chunk.size >= CHUNK_BYTES:
+                chunk.position = self.position
+                yield chunk.prepare()
+                chunk = _Chunk(chunk.last + 1)
+
+    def _take(self, data: bytes, chunk: _Chunk) -> bool:
+        """Add the lines of ``data`` (whole lines) to ``chunk``; False if it
+        stopped before one over the line limit (left to the Python reader)."""
+        a = np.frombuffer(data, np.uint8)
+        ends = np.flatnonzero(a == 10) + 1
+        if not len(ends) or ends[-1] != len(data):  # the file's last line, without a newline
+            ends = np.append(ends, len(data))
+        starts = np.concatenate(([0], ends[:-1]))
+        lengths = ends - starts
+        over = np.flatnonzero(lengths > self.max_line_bytes)
+        n = int(over[0]) if len(over) else len(ends)
+        if n == 0:
+            return False
+        starts, ends, lengths = starts[:n], ends[:n], lengths[:n]
+        first = _last_read(chunk) + 1
+        numbers = np.arange(first, first + n, dtype=np.int64)
+        keep = np.ones(n, dtype=bool)
+        for i in np.flatnonzero(np.isin(a[starts], _SPACE)):  # perhaps blank
+            if not data[starts[i]:ends[i]].strip():
+                chunk.blank.append(int(numbers[i]))
+                keep[i] = False
+        # maybe nested deeper than orjson takes: more opening brackets than that depth
+        opening = np.flatnonzero((a[: ends[-1]] == ord("[")) | (a[: ends[-1]] == ord("{")))
+        nested = np.bincount(np.searchsorted(ends, opening, side="right"), minlength=n)
+        for i in np.flatnonzero((nested > _MAX_DEPTH) & (lengths > 2 * _MAX_DEPTH)).tolist():
+            chunk.python.append(parse_record(int(numbers[i]), data[starts[i]:ends[i]]))
+            keep[i] = False
+        offsets = pa.py_buffer(np.concatenate((starts, ends[-1:])).astype(np.int32))
+        texts = pa.Array.from_buffers(pa.binary(), n, [None, offsets, pa.py_buffer(data)])
+        if not keep.all():
+            texts, numbers = texts.filter(pa.array(keep)), numbers[keep]
+        chunk.add_piece(pa.array(numbers), texts, int(lengths[keep].sum()))
+        chunk.last = first + n - 1
+        return n == len(ends) and not len(over)
+
+    def _exact_chunks(self, raw, chunk: _Chunk):
+        """The Python reader's loop (``Source._line_records``), from the line after ``chunk.last``."""
+        limit = self.max_line_bytes
+        stream = raw
+        if self.kind == "gzip":
+            stream = io.BufferedReader(gzip.GzipFile(fileobj=raw, mode="rb"), _WINDOW)
+        readline = stream.readline
+        number = _last_read(chunk)
+        for _ in range(number):  # taken already, each within the limit
+            readline(limit + 1)
+        while True:
+            try:
+                line = readline(limit + 1)
+            except (OSError, EOFError, gzip.BadGzipFile) as exc:
+                number += 1
+                chunk.python.append(RawRecord(number, error=BadRecord(None, "corrupt_file", f"cannot read further: {exc}")))
+                chunk.last = number
+                break
+            if not line:
+                break
+            number += 1
+            chunk.last = number
+            if len(line) > limit and not line.endswith(b"\n"):
+                chunk.python.append(RawRecord(number, raw=line[:RAW_KEEP_CHARS], error=self._skip_long(readline, len(line))))
+            elif not line.strip():
+                chunk.blank.append(number)
+            elif len(line) > 2 * _MAX_DEPTH and line.count(b"[") + line.count(b"{") > _MAX_DEPTH:
+                chunk.python.append(parse_record(number, line))  # maybe nested deeper than orjson takes
+            else:
+                chunk.add(number, line)
+                if chunk.size >= CHUNK_BYTES:
+                    chunk.position = self.position
+                    yield chunk.prepare()
+                    chunk = _Chunk(number + 1)
+        return chunk
 
 
 def _in_thread(make: Callable[[], Iterator[_Chunk]], depth: int = 1) -> Iterator[_Chunk]:
@@ -642,7 +768,7 @@ class _Loader:
         through the Python path, which counts and quarantines it."""
         parsed = self._parse(chunk) if chunk.table.num_rows else None
         if parsed is None:
-            slow, fast_lines, fast_ids = chunk.numbers, [], []
+            slow, fast_lines, fast_ids = chunk.table.column("line").to_pylist(), [], []
         else:
             ok = parsed.column("ok")
             slow = parsed.filter(pc.invert(ok)).column("line").to_pylist()
