@@ -116,6 +116,64 @@ def test_one_core_with_wording_members_is_not_split():
     assert _split_by_cores(_graph(edges).graph, group) == [group]
 
 
+def _script_users(script: dict[str, list[float]], groups: dict[str, list[str]], seed: int) -> list[set[str]]:
+    """Accounts using each line: every account of group ``g`` draws line i
+    with probability ``script[g][i]``."""
+    import random
+
+    rng = random.Random(seed)
+    users: list[set[str]] = [set() for _ in next(iter(script.values()))]
+    for g, names in groups.items():
+        for n in names:
+            for i, share in enumerate(script[g]):
+                if rng.random() < share:
+                    users[i].add(n)
+    return users
+
+
+def test_cores_paying_with_different_cards_but_running_one_script_are_one_campaign():
+    from antidistill.link.graph import communities, merge_same_script
+
+    # One operation: three cards (three hard cores) and wording-only accounts,
+    # every account drawing its lines from the same six-line script.
+    cores = {f"card{k}": [f"c{k}_{i}" for i in range(8)] for k in range(3)}
+    thin = [f"t{i}" for i in range(30)]
+    script = [0.45] * 6
+    users = _script_users({g: script for g in [*cores, "thin"]}, {**cores, "thin": thin}, seed=1)
+    edges = [e for names in cores.values() for e in _clique(names, 3.0, True)]
+    edges += [(a, b, 2.0, False) for u in users for a in sorted(u) for b in sorted(u) if a < b]
+    ag = _graph(edges)
+    ag.shared = {("instruction", f"line{i}"): u for i, u in enumerate(users)}
+    everyone = {n for names in cores.values() for n in names}
+    # As form_campaigns does: communities (cores merged inside each), then
+    # the groups it judged are merged when they run the same script.
+    groups = [set(g) for g in communities(ag)]
+    merged = merge_same_script(groups, users, set().union(*groups))
+    assert any(everyone <= g for g in merged), [len(g) for g in merged]
+    assert sum(map(len, merged)) == sum(map(len, groups))
+
+    # Without the lines (nothing shows they run one script) the cores stay apart.
+    ag.shared = {}
+    groups = [set(g) for g in communities(ag)]
+    assert not any(everyone <= g for g in merge_same_script(groups, [], set().union(*groups)))
+
+
+def test_groups_with_lines_of_their_own_are_not_merged_even_if_they_share_popular_lines():
+    from antidistill.link.graph import merge_same_script
+
+    left = {f"l{i}" for i in range(40)}
+    right = {f"r{i}" for i in range(30)}
+    # Lines 0-1 are a popular phrasebook both use; line 2 is left's own,
+    # line 3 right's own.
+    users = _script_users({"l": [0.6, 0.5, 0.9, 0.0], "r": [0.6, 0.5, 0.0, 0.9]}, {"l": sorted(left), "r": sorted(right)}, seed=2)
+    assert sorted(map(len, merge_same_script([left, right], users, left | right))) == [30, 40]
+    # The same two groups drawing from one script are one.
+    same = _script_users({"l": [0.6, 0.5, 0.4, 0.3], "r": [0.6, 0.5, 0.4, 0.3]}, {"l": sorted(left), "r": sorted(right)}, seed=3)
+    assert merge_same_script([left, right], same, left | right) == [left | right]
+    # Groups that share no line of theirs are left alone.
+    assert sorted(map(len, merge_same_script([left, right], [], left | right))) == [30, 40]
+
+
 def test_an_account_rotating_several_script_lines_is_tied_to_each():
     import pandas as pd
 

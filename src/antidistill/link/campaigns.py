@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from antidistill.detect.base import Detector, Signal, noisy_or, rollup, signal_dicts
-from antidistill.link.graph import ACTOR_KINDS, IDENTITY_KINDS, WORDING_KINDS, build_graph, communities
+from antidistill.link.graph import ACTOR_KINDS, IDENTITY_KINDS, WORDING_KINDS, build_graph, communities, merge_same_script
 
 #: Detector strengths below this are not listed among an account's signals.
 SIGNAL_FLOOR = 0.01
@@ -57,6 +57,7 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
     agg = fs.accounts.set_index("account_id")
     campaigns: list[Campaign] = []
     member_of: dict[str, str] = {}
+    judged: list[tuple[set[str], float, set[str]]] = []
     for members in groups:
         gid = "group:" + members[0]
         fs.groups[gid] = members
@@ -129,13 +130,24 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
                     tactics[m] |= set(lifts)
             if policy.verdict(score[m]) != "benign":
                 lifted.append(m)
-        if len(lifted) < 2:
-            continue
+        if len(lifted) >= 2:
+            judged.append((set(lifted), c_score, c_tactics))
+    # Louvain can cut one big script-run operation along which lines its
+    # accounts happened to draw, and cores split off by their own cards;
+    # campaigns whose members run the same script are one.
+    lines = [accts for (kind, _value), accts in ag.shared.items() if kind == "instruction"]
+    flagged = set().union(*(j[0] for j in judged)) if judged else set()
+    for merged in merge_same_script([j[0] for j in judged], lines, flagged):
+        parts = [j for j in judged if j[0] <= merged]
+        lifted = sorted(merged)
+        c_score = max(j[1] for j in parts)
+        c_tactics = set().union(*(j[2] for j in parts))
         cid = "cmp-" + hashlib.sha256("\n".join(lifted).encode()).hexdigest()[:12]
         for m in lifted:
             member_of[m] = cid
         links = []
         member_set = set(lifted)
+        g = ag.graph
         for (kind, value), accts in sorted(ag.shared.items()):
             inter = sorted(accts & member_set)
             if len(inter) >= 2:

@@ -12,6 +12,7 @@ import igraph
 import networkx as nx
 import pandas as pd
 from datasketch import MinHash, MinHashLSH
+from scipy.stats import fisher_exact
 
 from antidistill.policy import Linkage
 
@@ -28,6 +29,17 @@ IDENTITY_KINDS = frozenset({"payment", "system_prompt"})
 WORDING_KINDS = frozenset({"template", "instruction"})
 #: Accounts tied together without wording that make a group of their own.
 MIN_CORE = 3
+#: Two groups that share script lines are one operation unless one has a
+#: line of its own (used by at least OWN_LINE_SHARE of it, at most
+#: FOREIGN_LINE_SHARE of the other, and different beyond chance by Fisher's
+#: exact test): one actor paying with several cards runs the same script on
+#: every account; two actors who share a phrasebook each also have lines of
+#: their own.
+SAME_SCRIPT_P = 1e-4
+OWN_LINE_SHARE = 0.5
+FOREIGN_LINE_SHARE = 0.1
+#: ...and a line of theirs is common in both.
+SCRIPT_LINE_SHARE = 0.2
 #: Minimum active time buckets before activity patterns are compared.
 MIN_BUCKETS_FOR_SYNC = 6
 SYNC_JACCARD = 0.6
@@ -199,21 +211,24 @@ def communities(ag: AccountGraph, seed: int = 0) -> list[list[str]]:
         found = h.community_multilevel(weights="weight")
     finally:
         igraph.set_random_number_generator(random)
+    lines = [accts for (kind, _value), accts in ag.shared.items() if kind == "instruction"]
     groups = []
     for c in found:
-        groups.extend(_split_by_cores(g, sorted(names[i] for i in c)))
+        groups.extend(_split_by_cores(g, sorted(names[i] for i in c), lines))
     groups = [sorted(c) for c in groups if len(c) >= 2]
     return sorted(groups, key=lambda c: (-len(c), c[0]))
 
 
-def _split_by_cores(g: nx.Graph, group: list[str]) -> list[list[str]]:
+def _split_by_cores(g: nx.Graph, group: list[str], lines: list[set[str]] = ()) -> list[list[str]]:
     """Split a community whose only ties between parts are wording.
 
     A *core* is a set of at least ``MIN_CORE`` accounts connected by hard
     edges (shared payment, networks, sign-up data: links that stand without
     wording). Two cores joined only by template or instruction ties are two
     groups: two actors can use the same public question set or copy the same
-    popular instruction. The other members join the core they are most
+    popular instruction. Cores that run one script (``lines``: the accounts
+    using each shared instruction line) are merged first, see
+    :func:`merge_same_script`. The other members join the core they are most
     strongly tied to (through members already placed, so chains of wording
     ties follow), and members tied to no core form a group of their own.
     """
@@ -221,7 +236,8 @@ def _split_by_cores(g: nx.Graph, group: list[str]) -> list[list[str]]:
     hard = nx.Graph()
     hard.add_nodes_from(group)
     hard.add_edges_from((a, b) for a, b, e in g.subgraph(group).edges(data=True) if e.get("hard", True))
-    cores = sorted((sorted(c) for c in nx.connected_components(hard) if len(c) >= MIN_CORE), key=lambda c: (-len(c), c[0]))
+    cores = [c for c in nx.connected_components(hard) if len(c) >= MIN_CORE]
+    cores = sorted((sorted(c) for c in merge_same_script(cores, lines, members)), key=lambda c: (-len(c), c[0]))
     if len(cores) < 2:
         return [group]
     place = {n: i for i, core in enumerate(cores) for n in core}
@@ -250,3 +266,57 @@ def _split_by_cores(g: nx.Graph, group: list[str]) -> list[list[str]]:
     if pending:
         out.append(pending)
     return out
+
+
+def merge_same_script(groups: list[set[str]], lines: list[set[str]], scope: set[str]) -> list[set[str]]:
+    """Merge groups of accounts that run the same script.
+
+    ``lines`` are the accounts using each shared instruction line; only lines
+    most of whose users are in ``scope`` count (the others are common
+    phrasing). Two groups run one script when such a line is common in both
+    (at least ``SCRIPT_LINE_SHARE`` of each) and neither has a line of its own
+    that the other hardly uses (see :func:`_script_likeness`): an operation
+    that pays with several cards or uses several networks draws every
+    account's lines from one script, while two actors who copied the same
+    popular lines still each have lines of their own. Greedy: the most alike
+    pair is merged first and the merged group is compared afresh.
+    """
+    groups = [set(c) for c in groups]
+    theirs = [u & scope for u in lines if len(u & scope) >= 2 and 2 * len(u & scope) >= len(u)]
+    while len(groups) > 1 and theirs:
+        best = None
+        for i in range(len(groups)):
+            for j in range(i + 1, len(groups)):
+                like = _script_likeness(groups[i], groups[j], theirs)
+                if like is not None and (best is None or like > best[0]):
+                    best = (like, i, j)
+        if best is None:
+            break
+        _, i, j = best
+        groups[i] |= groups.pop(j)
+    return groups
+
+
+def _script_likeness(a: set[str], b: set[str], lines: list[set[str]]) -> float | None:
+    """How alike the line use of groups ``a`` and ``b`` is (the smallest
+    per-line p-value of Fisher's exact test), or None when no line is common
+    in both or one has a line of its own the other hardly uses.
+
+    A line of one's own: used by at least ``OWN_LINE_SHARE`` of one group
+    and at most ``FOREIGN_LINE_SHARE`` of the other, and different beyond
+    chance (p below ``SAME_SCRIPT_P``), so a few accounts that happen not to
+    use a common line of their script do not count.
+    """
+    shared = False
+    p_min = 1.0
+    for users in lines:
+        in_a, in_b = len(users & a), len(users & b)
+        if in_a == 0 and in_b == 0:
+            continue
+        share_a, share_b = in_a / len(a), in_b / len(b)
+        shared = shared or min(share_a, share_b) >= SCRIPT_LINE_SHARE
+        p = fisher_exact([[in_a, len(a) - in_a], [in_b, len(b) - in_b]])[1]
+        p_min = min(p_min, p)
+        if p < SAME_SCRIPT_P and min(share_a, share_b) <= FOREIGN_LINE_SHARE and max(share_a, share_b) >= OWN_LINE_SHARE:
+            return None
+    return p_min if shared else None
