@@ -116,6 +116,7 @@ print(f"ROWS {rows} PYTHON_LINES {loaded.python_lines} QUARANTINED {loaded.summa
 _BARE = """
 import sys, duckdb
 con = duckdb.connect(sys.argv[2] + "/bare.duckdb")
+con.execute("SET enable_progress_bar = false")  # it would print into the report
 con.execute("CREATE TABLE t AS SELECT * FROM read_json(?, format = 'newline_delimited')", [sys.argv[1]])
 print(f"ROWS {con.execute('SELECT count(*) FROM t').fetchone()[0]}")
 """
