@@ -3,8 +3,11 @@
 This module owns the fast path from spec-format ``events.jsonl`` /
 ``.jsonl.gz`` files (``shared/spec/traffic-log.md``) to an EVENT_SCHEMA table
 in a DuckDB connection, for ``scan``. Python only reads and numbers lines (in
-a thread, while DuckDB works on the previous chunk); DuckDB's JSON functions
-parse every line, check it and flatten it.
+a thread, while DuckDB works on the previous chunk: zlib and numpy over 1 MB
+blocks, with the Python reader's own loop taking over at anything unusual,
+see ``_LineSource``); DuckDB's JSON functions parse every line, check it and
+flatten it. An in-memory database does not checkpoint (compress) while it
+loads (``_no_checkpoints``).
 
 The SQL checks are a *conservative* transcription of
 :func:`antidistill.events.validate.flatten_event`: a line SQL accepts gets the
