@@ -49,14 +49,24 @@ class Engine:
         """``expr`` computed once, and what frees it: a temporary table on
         DuckDB (it spills under the memory limit like any table), a cached
         DataFrame on Spark. Later queries on the result do not compute
-        ``expr`` again."""
-        if self.name == "duckdb":
-            self._materialized += 1
-            name = f"_ad_materialized_{self._materialized}"
-            table = self.backend.create_table(name, expr, temp=True)
-            return table, lambda: self.backend.con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
-        cached = expr.cache()
-        return cached, cached.release
+        ``expr`` again.
+
+        ``expr`` is compiled with each projection kept as written (Ibis
+        otherwise inlines a column into the projections that read it, and
+        an expensive column read twice, such as a rule's match used as a
+        condition, would be computed twice)."""
+        fused = ibis.options.sql.fuse_selects
+        ibis.options.sql.fuse_selects = False
+        try:
+            if self.name == "duckdb":
+                self._materialized += 1
+                name = f"_ad_materialized_{self._materialized}"
+                table = self.backend.create_table(name, expr, temp=True)
+                return table, lambda: self.backend.con.execute(f"DROP TABLE IF EXISTS temp.main.{name}")
+            cached = expr.cache()
+            return cached, cached.release
+        finally:
+            ibis.options.sql.fuse_selects = fused
 
     def drop_events(self) -> None:
         """Free the memory of the events table when the engine owns it (a

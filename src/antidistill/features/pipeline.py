@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import operator
 import re
+import re._constants as _sre
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,8 @@ import pandas as pd
 from ibis import _
 
 from antidistill.policy import Policy
+
+_sre_parse = re._parser.parse  # type: ignore[attr-defined]
 
 CHAT_ENDPOINTS = ("/v1/chat/completions", "/v1/completions")
 PREDICT_ENDPOINT = "/v1/predict"
@@ -86,9 +89,21 @@ def _text(t: ibis.Table, field: str) -> ibis.Value:
 
 
 def annotate(events: ibis.Table, policy: Policy) -> ibis.Table:
-    """Per-event flags: rule matches, domains, request shape."""
+    """Per-event flags: rule matches, domains, request shape.
+
+    The regular expressions are most of the cost, and each pass of one over
+    the texts costs about the same whatever it holds, so two passes are
+    skipped where their answer is already known (same flags either way):
+
+    * a domain is looked for only in requests that match some domain (one
+      pass of all the domains' words together, which is ``dom_any``);
+    * a rule over the prompt whose patterns all belong to a rule over
+      prompt and system prompt (``reasoning-in-prompt`` and
+      ``reasoning-elicitation``) runs in full only where that rule matched:
+      elsewhere only its patterns that may match the prompt alone but not
+      the prompt followed by more text (see :func:`_prefix_safe`) can match.
+    """
     t = events
-    text = _text(t, "prompt_and_system")
     is_chat = t.endpoint.isin(CHAT_ENDPOINTS)
     flags = {
         "is_chat": is_chat.cast("int64"),
@@ -106,23 +121,99 @@ def annotate(events: ibis.Table, policy: Policy) -> ibis.Table:
             t.n_tools.fill_null(0) > 0, t.tool_names.sort().join(","), ibis.null("string")
         ),
     }
-    t = t.mutate(**flags)
-    rule_cols = {}
-    for name, rule in policy.rules.items():
-        text_of_rule = _text(t, rule.field)
-        matched = functools.reduce(operator.or_, (text_of_rule.re_search(rx) for rx in rule.regexes()))
-        rule_cols[f"rule_{_ident(name)}"] = matched.cast("int64")
-    t = t.mutate(**rule_cols)
+    # The lower-cased texts are columns of their own, computed once: each
+    # group of columns below is added in a projection of its own, so that
+    # the columns the next one reads are not computed again where inlined.
+    fields = {"prompt_and_system", *(r.field for r in policy.rules.values())}
+    t = t.mutate(**flags, **{_TEXT_COLUMN + f: _text(t, f) for f in fields})
+
+    def text(field: str) -> ibis.Value:
+        return t[_TEXT_COLUMN + field]
+
+    covering = _covering_rules(policy)
+    t = t.mutate(**{
+        f"rule_{_ident(name)}": _matches(text(rule.field), rule.regexes()).cast("int64")
+        for name, rule in policy.rules.items() if name not in covering
+    })
+    later = {}
+    for name, (wider, unsafe) in covering.items():
+        rule = policy.rules[name]
+        rest = _matches(text(rule.field), rule.model_copy(update={"patterns": unsafe}).regexes()) if unsafe else ibis.literal(False)
+        full = _matches(text(rule.field), rule.regexes())
+        later[f"rule_{_ident(name)}"] = ibis.ifelse(t[f"rule_{_ident(wider)}"] == 1, full, rest).cast("int64")
+    # Whether the request touched any known domain: breadth can only be
+    # judged on requests the taxonomy recognises at all.
+    all_words = "|".join(_domain_regex(w) for w in policy.domains.values())
+    any_dom = text("prompt_and_system").re_search(all_words) if policy.domains else ibis.literal(False)
+    t = t.mutate(**later, dom_any=any_dom.cast("int64"))
     dom_cols = {
-        f"dom_{_ident(name)}": text.re_search(_domain_regex(words)).cast("int64")
+        f"dom_{_ident(name)}": ibis.ifelse(t.dom_any == 1, text("prompt_and_system").re_search(_domain_regex(words)), False).cast("int64")
         for name, words in policy.domains.items()
     }
     t = t.mutate(**dom_cols)
-    # Whether the request touched any known domain: breadth can only be
-    # judged on requests the taxonomy recognises at all.
-    any_dom = ibis.greatest(*[t[c] for c in dom_cols]) if len(dom_cols) > 1 else (
-        t[next(iter(dom_cols))] if dom_cols else ibis.literal(0))
-    return t.mutate(dom_any=any_dom.cast("int64"))
+    # The columns in the order they have always had.
+    order = [*flags, *(f"rule_{_ident(n)}" for n in policy.rules), *dom_cols, "dom_any"]
+    return t.select(*events.columns, *order)
+
+
+_TEXT_COLUMN = "_ad_text_"
+
+
+def _matches(text: ibis.Value, regexes: list[str]) -> ibis.Value:
+    return functools.reduce(operator.or_, (text.re_search(rx) for rx in regexes))
+
+
+def _covering_rules(policy: Policy) -> dict[str, tuple[str, list[str]]]:
+    """Rules over the prompt covered by a rule over prompt and system prompt:
+    name -> (covering rule, the rule's patterns that are not prefix-safe).
+
+    The text of a ``prompt_and_system`` rule starts with the prompt
+    (``prompt + " \\n " + system``, lower-cased character by character). A
+    prefix-safe pattern that matches the prompt matches there too, so where
+    the covering rule does not match, only the other patterns can."""
+    out: dict[str, tuple[str, list[str]]] = {}
+    for name, rule in policy.rules.items():
+        if rule.field != "prompt":
+            continue
+        wider = next((n for n, r in policy.rules.items()
+                      if r.field == "prompt_and_system" and set(rule.patterns) <= set(r.patterns)), None)
+        if wider is not None:
+            out[name] = (wider, [p for p in rule.patterns if not _prefix_safe(p)])
+    return out
+
+
+#: Zero-width assertions that hold at the end of a text as they hold before
+#: a space: start of text, word boundary and its negation.
+_PREFIX_SAFE_AT = {_sre.AT_BEGINNING, _sre.AT_BEGINNING_STRING, _sre.AT_BOUNDARY, _sre.AT_NON_BOUNDARY}
+_PREFIX_SAFE_OPS = {_sre.LITERAL, _sre.NOT_LITERAL, _sre.IN, _sre.ANY, _sre.BRANCH, _sre.SUBPATTERN,
+                    _sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.CATEGORY, _sre.AT}
+
+
+def _prefix_safe(pattern: str) -> bool:
+    """Whether every match of ``pattern`` in a text is also a match in that
+    text followed by a space and more: true when it uses no end-of-text
+    anchor (``$``), lookaround, back-reference or flag. A pattern this
+    parser does not read (a construct of RE2 or Java only) counts as unsafe."""
+    try:
+        parsed = _sre_parse(pattern)
+    except Exception:  # noqa: BLE001 - any syntax it does not know: unsafe
+        return False
+    if parsed.state.flags & ~_sre.SRE_FLAG_UNICODE:
+        return False
+
+    def safe(items) -> bool:
+        for op, av in items:
+            if op not in _PREFIX_SAFE_OPS or (op is _sre.AT and av not in _PREFIX_SAFE_AT):
+                return False
+            if op is _sre.BRANCH and not all(safe(b) for b in av[1]):
+                return False
+            if op is _sre.SUBPATTERN and (av[1] or av[2] or not safe(av[3])):
+                return False
+            if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and not safe(av[2]):
+                return False
+        return True
+
+    return safe(parsed)
 
 
 #: Event columns the features read after :func:`annotate` (besides its flags).
