@@ -12,7 +12,8 @@ format = 'newline_delimited')`` in a database file, as in
 report gives medians, the ratio of medians and the load average.
 
 ``--stages`` instead runs one scan in this process and prints where its time
-and memory go (wall seconds and resident memory after each stage).
+and memory go (wall and CPU seconds of each stage, CPU counting every thread
+of the process, and resident memory after it).
 
 Usage:
     python benchmarks/bench_scan.py bench-data/full-9191 [--runs 3]
@@ -102,7 +103,7 @@ def stages(data: Path) -> None:
         fn = getattr(owner, name)
 
         def timed_fn(*args, **kwargs):
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             depth[0] += 1
             try:
                 return fn(*args, **kwargs)
@@ -110,7 +111,7 @@ def stages(data: Path) -> None:
                 depth[0] -= 1
                 rss, peak = _rss_mb()
                 print(f"{time.perf_counter() - started:7.1f} s  {'  ' * depth[0]}{label:<28} {time.perf_counter() - t0:7.1f} s"
-                      f"   RSS {rss:6,.0f} MB (peak so far {peak:6,.0f} MB)", flush=True)
+                      f" ({time.process_time() - c0:6.1f} s CPU)   RSS {rss:6,.0f} MB (peak so far {peak:6,.0f} MB)", flush=True)
 
         setattr(owner, name, timed_fn)
 
@@ -122,12 +123,13 @@ def stages(data: Path) -> None:
     wrap(scan, "_judge_end_users", "end-user scores")
     wrap(scan, "form_campaigns", "campaigns")
     wrap(sweep, "mine_templates", "mine_templates")
+    wrap(sweep, "shared_instructions", "shared_instructions")
     wrap(ClassifierExtraction, "fit", "classifier replay")
     with tempfile.TemporaryDirectory(prefix="bench-scan-") as tmp:
         result = scan.run_scan([data / "events.jsonl.gz"], accounts=data / "accounts.jsonl", workdir=Path(tmp))
         scan.write_scan(result, Path(tmp) / "out")
     rss, peak = _rss_mb()
-    print(f"total {time.perf_counter() - started:.1f} s, peak RSS {peak:,.0f} MB, "
+    print(f"total {time.perf_counter() - started:.1f} s ({time.process_time():.1f} s CPU), peak RSS {peak:,.0f} MB, "
           f"{len(result.accounts)} accounts, {len(result.campaigns)} campaigns, load average {os.getloadavg()[0]:.1f}")
 
 

@@ -96,7 +96,8 @@ def annotate(events: ibis.Table, policy: Policy) -> ibis.Table:
     skipped where their answer is already known (same flags either way):
 
     * a domain is looked for only in requests that match some domain (one
-      pass of all the domains' words together, which is ``dom_any``);
+      pass of all the domains' words together, which is ``dom_any``), and
+      there only where a group of a few domains including it matched;
     * a rule over the prompt whose patterns all belong to a rule over
       prompt and system prompt (``reasoning-in-prompt`` and
       ``reasoning-elicitation``) runs in full only where that rule matched:
@@ -143,12 +144,20 @@ def annotate(events: ibis.Table, policy: Policy) -> ibis.Table:
         later[f"rule_{_ident(name)}"] = ibis.ifelse(t[f"rule_{_ident(wider)}"] == 1, full, rest).cast("int64")
     # Whether the request touched any known domain: breadth can only be
     # judged on requests the taxonomy recognises at all.
-    all_words = "|".join(_domain_regex(w) for w in policy.domains.values())
-    any_dom = text("prompt_and_system").re_search(all_words) if policy.domains else ibis.literal(False)
+    both = text("prompt_and_system")
+    regexes = {f"dom_{_ident(name)}": _domain_regex(words) for name, words in policy.domains.items()}
+    any_dom = both.re_search("|".join(regexes.values())) if regexes else ibis.literal(False)
     t = t.mutate(**later, dom_any=any_dom.cast("int64"))
+    # Then groups of a few domains where some domain matched, then each
+    # domain where its group matched.
+    groups = [list(regexes)[k : k + _DOMAIN_GROUP] for k in range(0, len(regexes), _DOMAIN_GROUP)]
+    t = t.mutate(**{
+        f"{_GROUP_COLUMN}{k}": ibis.ifelse(t.dom_any == 1, both.re_search("|".join(regexes[c] for c in group)), False)
+        for k, group in enumerate(groups)
+    })
     dom_cols = {
-        f"dom_{_ident(name)}": ibis.ifelse(t.dom_any == 1, text("prompt_and_system").re_search(_domain_regex(words)), False).cast("int64")
-        for name, words in policy.domains.items()
+        col: ibis.ifelse(t[f"{_GROUP_COLUMN}{k}"], both.re_search(regexes[col]), False).cast("int64")
+        for k, group in enumerate(groups) for col in group
     }
     t = t.mutate(**dom_cols)
     # The columns in the order they have always had.
@@ -157,6 +166,9 @@ def annotate(events: ibis.Table, policy: Policy) -> ibis.Table:
 
 
 _TEXT_COLUMN = "_ad_text_"
+_GROUP_COLUMN = "_ad_domain_group_"
+#: Domains looked for together before each is looked for alone.
+_DOMAIN_GROUP = 4
 
 
 def _matches(text: ibis.Value, regexes: list[str]) -> ibis.Value:
