@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
-from array import array
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -77,38 +76,39 @@ def _tokens(text: str) -> list[str]:
     return _WORD.findall(_DIGITS.sub("0", text.lower()))
 
 
-def _shingles(tokens: list[str], text: str) -> set[bytes]:
+def _shingles(tokens: list[str], text: str) -> set[str]:
     # Word sets rather than n-grams: a slot of several words (a long topic
     # name) changes few set members but breaks many n-grams.
-    sh = {t.encode() for t in tokens}
+    sh = set(tokens)
     if len(tokens) < 8 and len(text) > 24:
         # Scripts written without spaces (Chinese, Japanese) give few word
         # tokens; character 4-grams stand in for them.
         t = text.lower()
-        sh |= {t[i : i + 4].encode() for i in range(0, len(t) - 3)}
+        sh |= {t[i : i + 4] for i in range(0, len(t) - 3)}
     return sh
 
 
-def _signatures(shingle_sets: Iterable[set[bytes]], count: int, num_perm: int) -> np.ndarray:
+def _signatures(shingle_sets: Iterable[set[str]], count: int, num_perm: int) -> np.ndarray:
     """MinHash signatures of ``count`` sets at once, shape (count, num_perm).
 
-    Each distinct shingle gets a code from its CRC-32; permutation k maps a code
-    x to (a_k * x + b_k) mod p (the universal hashing of the MinHash paper)
-    and a set's signature is the minimum over its members, taken for all sets
-    together with ``np.minimum.reduceat``. The sets are read once, in order
-    (a generator keeps only one at a time).
+    Each distinct shingle gets a code from the CRC-32 of its UTF-8 bytes;
+    permutation k maps a code x to (a_k * x + b_k) mod p (the universal
+    hashing of the MinHash paper) and a set's signature is the minimum over
+    its members, taken for all sets together with ``np.minimum.reduceat``.
+    The sets are read once, in order (a generator keeps only one at a time).
     """
-    vocab: dict[bytes, int] = {}
-    ids = array("q")
+    members: list[str] = []
     lengths = np.empty(count, dtype=np.int64)
     for i, sh in enumerate(shingle_sets):
         lengths[i] = len(sh)
-        ids.extend(vocab.setdefault(s, len(vocab)) for s in sh)
+        members.extend(sh)
+    ids, vocab = pd.factorize(pd.Series(members, dtype=object))
+    del members
     # A shingle's code depends on its bytes only (never on the order sets
     # were iterated in, which follows per-process string hashing).
-    vocab_codes = np.fromiter((zlib.crc32(s) for s in vocab), dtype=np.uint64, count=len(vocab)) % _PRIME
-    del vocab
-    codes = vocab_codes[np.frombuffer(ids, dtype=np.int64)]
+    vocab_codes = np.fromiter((zlib.crc32(s.encode()) for s in vocab), dtype=np.uint64, count=len(vocab)) % _PRIME
+    codes = vocab_codes[ids]
+    del ids
     rng = np.random.default_rng(_HASH_SEED)
     a = rng.integers(1, _PRIME, size=num_perm, dtype=np.uint64)
     b = rng.integers(0, _PRIME, size=num_perm, dtype=np.uint64)
