@@ -257,8 +257,16 @@ def _ident(name: str) -> str:
 
 
 def account_aggregates(t: ibis.Table, policy: Policy) -> ibis.Table:
-    w = ibis.window(group_by=t.account_id, order_by=[t.ts, t.request_id])
-    t = t.mutate(gap_s=t.ts.epoch_seconds() - t.ts.lag().over(w).epoch_seconds())
+    # Gaps between an account's consecutive requests, from a narrow table:
+    # the window sorts the rows it carries, and the wide annotated rows cost
+    # far more to sort than the three columns it needs.
+    narrow = t.select("account_id", "ts", "request_id")
+    w = ibis.window(group_by=narrow.account_id, order_by=[narrow.ts, narrow.request_id])
+    gaps = (
+        narrow.select("account_id", gap_s=narrow.ts.epoch_seconds() - narrow.ts.lag().over(w).epoch_seconds())
+        .group_by("account_id")
+        .agg(gap_mean=_.gap_s.mean(), gap_std=_.gap_s.std())
+    )
     reasoning = t[f"rule_{_ident('reasoning-elicitation')}"] if "reasoning-elicitation" in policy.rules else ibis.literal(0)
     aggs = {
         "n_requests": _.count(),
@@ -282,8 +290,6 @@ def account_aggregates(t: ibis.Table, policy: Policy) -> ibis.Table:
         "n_toolsets": _.toolset.nunique(),
         "n_multi_turn": _.multi_turn.sum(),
         "n_system_prompts": _.system_prompt.nunique(),
-        "gap_mean": _.gap_s.mean(),
-        "gap_std": _.gap_s.std(),
     }
     for name in policy.rules:
         col = f"rule_{_ident(name)}"
@@ -303,9 +309,11 @@ def account_aggregates(t: ibis.Table, policy: Policy) -> ibis.Table:
         .group_by("account_id")
         .agg(n_bias_tokens=_.token.nunique())
     )
-    return agg.left_join(bias, "account_id").select(
-        *[agg[c] for c in agg.columns], n_bias_tokens=bias.n_bias_tokens.fill_null(0)
-    )
+    out = agg.join(gaps, "account_id").left_join(bias, "account_id")
+    cols = list(agg.columns)
+    # In the order the columns have always had (gaps after gap-free aggregates).
+    at = cols.index("n_system_prompts") + 1
+    return out.select(*cols[:at], "gap_mean", "gap_std", *cols[at:], n_bias_tokens=out.n_bias_tokens.fill_null(0))
 
 
 def extract_features(events: ibis.Table, accounts: ibis.Table, policy: Policy, *, sample_per_account: int = 60,
