@@ -106,3 +106,19 @@ def test_a_prompt_rule_inside_a_wider_rule_gives_the_flags_of_each_rule_alone(tm
     pd.testing.assert_frame_equal(got[expected.columns], expected)
     assert got["dom_any"].tolist() == expected.filter(like="dom_").max(axis=1).tolist()
     assert ibis.options.sql.fuse_selects, "materialize restores Ibis's option"
+
+
+def test_duckdb_engines_return_freed_memory_as_they_go(tmp_path):
+    # The scan drops its event tables before scoring in Python; DuckDB's
+    # allocator hands what they held back only with its background threads on.
+    from antidistill.features.engine import open_store_engine
+
+    events, _ = _traffic().write(tmp_path / "in")
+    with open_engine("duckdb", lambda con: load_events(con, [events]), workdir=tmp_path) as eng:
+        assert eng.backend.con.execute("SELECT current_setting('allocator_background_threads')").fetchone()[0]
+        eng.backend.con.execute(f"ATTACH '{tmp_path / 'store.duckdb'}' AS store")
+        eng.backend.con.execute("CREATE TABLE store.events AS SELECT * FROM events")
+        eng.backend.con.execute("CREATE TABLE store.accounts AS SELECT * FROM accounts")
+        eng.backend.con.execute("DETACH store")
+    with open_store_engine("duckdb", tmp_path / "store.duckdb") as eng:
+        assert eng.backend.con.execute("SELECT current_setting('allocator_background_threads')").fetchone()[0]
