@@ -171,10 +171,10 @@ def _bucket(sig: np.ndarray, band: int, rows: int, groups: np.ndarray | None) ->
     key64 = np.zeros(n, dtype=np.uint64)
     for k in range(rows):
         key64 = key64 * _BAND_MULT + block[:, k]
-    key = _dense(key64)
+    key = np.unique(key64, return_inverse=True)[1]
     if groups is not None:
         # Buckets never span groups: (group, band key) pairs are the buckets.
-        key = _dense(groups.astype(np.int64) * n + key)
+        key = np.unique(groups.astype(np.int64) * n + key, return_inverse=True)[1]
     # Stable: a bucket lists its prompts in index (sample) order.
     order = np.argsort(key, kind="stable")
     sizes = np.bincount(key)
@@ -188,15 +188,6 @@ def _bucket(sig: np.ndarray, band: int, rows: int, groups: np.ndarray | None) ->
         # largest multiple of the step below size - step.
         last = np.where(big > 0, (sizes - _WINDOW_STEP - 1) // _WINDOW_STEP * _WINDOW_STEP, -1)[key].astype(np.int32)
     return _Band(key.astype(np.int32), pos, last), order, sizes
-
-
-def _dense(values: np.ndarray) -> np.ndarray:
-    """Values as dense ids 0..k-1 (in sorted order of value)."""
-    order = np.argsort(values, kind="stable")
-    ordered = values[order]
-    ids = np.empty(len(values), dtype=np.int64)
-    ids[order] = np.concatenate(([0], np.cumsum(ordered[1:] != ordered[:-1])))
-    return ids
 
 
 def _triu(size: int) -> tuple[np.ndarray, np.ndarray]:
