@@ -299,8 +299,9 @@ def mine_templates(samples: pd.DataFrame, jaccard_threshold: float = 0.5, *, acr
         return Templates(dict(sampled), {}, {}, {})
     n = len(keep)
     bands, rows = _lsh_shape(jaccard_threshold)
-    acct_id, acct_index = pd.factorize(pd.Series([accts[i] for i in keep], dtype=object))
-    acct_names = acct_index.tolist()
+    # Account ids are ranks in name order (the order of the pairs in ``shared``).
+    acct_id, acct_index = pd.factorize(pd.Series([accts[i] for i in keep], dtype=object), sort=True)
+    names = acct_index.tolist()
     own = np.zeros(n, dtype=np.int64)
     cross_left: list[np.ndarray] = []
     cross_right: list[np.ndarray] = []
@@ -320,16 +321,13 @@ def mine_templates(samples: pd.DataFrame, jaccard_threshold: float = 0.5, *, acr
         return Templates(dict(sampled), dict(templated), dict(requests_of), {})
     # Sibling pairs across accounts where at least one side is templated:
     # the evidence that two accounts fill the same frames. Counted piece by
-    # piece, as codes lo * k + hi of account ranks in name order (lo < hi).
-    k = len(acct_names)
-    rank = np.empty(k, dtype=np.int64)
-    rank[np.argsort(np.array(acct_names, dtype=object), kind="stable")] = np.arange(k)
-    names = sorted(acct_names)
+    # piece, as codes lo * k + hi of account ids (lo < hi).
+    k = len(names)
     found_codes: list[np.ndarray] = []
     found_counts: list[np.ndarray] = []
     for left, right in zip(cross_left, cross_right, strict=True):
         cross = is_templated[left] | is_templated[right]
-        a_ids, b_ids = rank[acct_id[left[cross]]], rank[acct_id[right[cross]]]
+        a_ids, b_ids = acct_id[left[cross]], acct_id[right[cross]]
         codes, counts = np.unique(np.minimum(a_ids, b_ids) * k + np.maximum(a_ids, b_ids), return_counts=True)
         found_codes.append(codes)
         found_counts.append(counts)
