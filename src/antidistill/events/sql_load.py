@@ -57,6 +57,7 @@ import pyarrow.compute as pc
 from antidistill.events.adapters import get_adapter
 from antidistill.events.readers import (
     DEFAULT_MAX_LINE_BYTES,
+    GZIP_BUFFER,
     RAW_KEEP_CHARS,
     RawRecord,
     Source,
@@ -383,7 +384,7 @@ _INSERT_COLUMNS = ", ".join("$source_file" if n == "source_file" else n for n in
 #: buffer of this many decompressed bytes: when a refill fails, the lines of
 #: that whole window are lost, so the fast reader below takes a line only once
 #: its window has been decompressed whole.
-_WINDOW = 1 << 20
+_WINDOW = GZIP_BUFFER
 _READ = 1 << 20  # bytes read from the file at once
 _SPACE = (ord(" "), ord("\t"), ord("\n"), ord("\r"), ord("\v"), ord("\f"))  # what bytes.strip() strips
 
