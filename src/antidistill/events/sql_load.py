@@ -698,7 +698,7 @@ def _no_checkpoints(con: duckdb.DuckDBPyConnection) -> Callable[[], None]:
 
 class _Loader:
     def __init__(self, con: duckdb.DuckDBPyConnection, table: str, stream: EventStream, bodies: str = "all") -> None:
-        self.con, self.table, self.stream, self.bodies = con, table, stream, bodies
+        self.con, self.table, self.stream = con, table, stream
         self.sql = _CHUNK_SQL[(False, bodies)], _CHUNK_SQL[(True, bodies)]
         # Rows of the Python path get the same treatment of bodies.
         self.python_select = "*" if bodies == "all" else (
