@@ -124,8 +124,12 @@ print(f"ROWS {con.execute('SELECT count(*) FROM t').fetchone()[0]}")
 
 def timed(code: str, path: Path, workdir: Path) -> dict:
     """Run ``code`` in a fresh Python under /usr/bin/time: wall, user, sys (s), peak RSS (MB), its output."""
-    cmd = ["/usr/bin/time", "-f", "TIME %e %U %S %M", sys.executable, "-c", code, str(path), str(workdir)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return run_timed([sys.executable, "-c", code, str(path), str(workdir)])
+
+
+def run_timed(cmd: list[str]) -> dict:
+    """``cmd`` under /usr/bin/time: wall, CPU (user + sys) seconds, peak RSS (MB), its output."""
+    done = subprocess.run(["/usr/bin/time", "-f", "TIME %e %U %S %M", *cmd], capture_output=True, text=True, check=True)
     wall, user, system, rss_kb = done.stderr.strip().splitlines()[-1].split()[1:]
     return {"wall": float(wall), "cpu": float(user) + float(system), "rss_mb": int(rss_kb) / 1024,
             "out": done.stdout.strip()}

@@ -28,29 +28,16 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+# The baseline and its timing are bench_ingest.py's (run as a script, this directory is on sys.path).
+from bench_ingest import _BARE, run_timed
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-
-_BARE = """
-import sys, duckdb
-con = duckdb.connect(sys.argv[2] + "/bare.duckdb")
-con.execute("CREATE TABLE t AS SELECT * FROM read_json(?, format = 'newline_delimited')", [sys.argv[1]])
-print(f"rows {con.execute('SELECT count(*) FROM t').fetchone()[0]}")
-"""
-
-
-def timed(cmd: list[str]) -> dict:
-    """``cmd`` under /usr/bin/time: wall, CPU (user + sys) seconds, peak RSS (MB)."""
-    done = subprocess.run(["/usr/bin/time", "-f", "TIME %e %U %S %M", *cmd], capture_output=True, text=True, check=True)
-    wall, user, system, rss_kb = done.stderr.strip().splitlines()[-1].split()[1:]
-    return {"wall": float(wall), "cpu": float(user) + float(system), "rss_mb": int(rss_kb) / 1024}
-
 
 def compare(data: Path, runs: int) -> None:
     events, accounts = data / "events.jsonl.gz", data / "accounts.jsonl"
@@ -63,7 +50,7 @@ def compare(data: Path, runs: int) -> None:
                 "read_json": [sys.executable, "-c", _BARE, str(events), tmp],
             }
             for name in ("scan", "read_json") if i % 2 == 0 else ("read_json", "scan"):
-                r = timed(cmds[name])
+                r = run_timed(cmds[name])
                 results[name].append(r)
                 loads.append(os.getloadavg()[0])
                 print(f"run {i + 1} {name}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, peak RSS {r['rss_mb']:,.0f} MB, "
