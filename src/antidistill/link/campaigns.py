@@ -53,6 +53,7 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
     linkage = policy.linkage
     candidates = {a for a, pats in pattern.items() if max(pats.values(), default=0.0) >= linkage.min_candidate_pattern}
     ag = build_graph(fs, fs.templates, linkage, candidates)
+    g = ag.graph
     groups = communities(ag)
     agg = fs.accounts.set_index("account_id")
     campaigns: list[Campaign] = []
@@ -75,7 +76,6 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
         if c_score < policy.verdicts.suspicious:
             continue
         c_tactics = {t for t, s in strengths.items() if s >= TACTIC_AT} | set().union(*(tactics[m] for m in members))
-        g = ag.graph
         member_set = set(members)
         # Tied by actor links to two other members (one if there is only one
         # other): a single shared phrase with one member is how a stranger
@@ -135,7 +135,7 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
     # Louvain can cut one big script-run operation along which lines its
     # accounts happened to draw, and cores split off by their own cards;
     # campaigns whose members run the same script are one.
-    lines = [accts for (kind, _value), accts in ag.shared.items() if kind == "instruction"]
+    lines = ag.instruction_lines()
     flagged = set().union(*(j[0] for j in judged)) if judged else set()
     for merged in merge_same_script([j[0] for j in judged], lines, flagged):
         parts = [j for j in judged if j[0] <= merged]
@@ -147,7 +147,6 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
             member_of[m] = cid
         links = []
         member_set = set(lifted)
-        g = ag.graph
         for (kind, value), accts in sorted(ag.shared.items()):
             inter = sorted(accts & member_set)
             if len(inter) >= 2:

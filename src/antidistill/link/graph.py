@@ -59,6 +59,10 @@ class AccountGraph:
     #: (kind, value) -> accounts sharing it (only values that became links)
     shared: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
+    def instruction_lines(self) -> list[set[str]]:
+        """The accounts using each shared instruction line."""
+        return [accts for (kind, _value), accts in self.shared.items() if kind == "instruction"]
+
 
 def _display(kind: str, value: str) -> str:
     if kind == "ip_prefix":
@@ -211,7 +215,7 @@ def communities(ag: AccountGraph, seed: int = 0) -> list[list[str]]:
         found = h.community_multilevel(weights="weight")
     finally:
         igraph.set_random_number_generator(random)
-    lines = [accts for (kind, _value), accts in ag.shared.items() if kind == "instruction"]
+    lines = ag.instruction_lines()
     groups = []
     for c in found:
         groups.extend(_split_by_cores(g, sorted(names[i] for i in c), lines))
