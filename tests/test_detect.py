@@ -274,3 +274,27 @@ def test_a_campaign_tied_only_by_its_script_lines_is_caught(tmp_path):
     assert len({a.campaign_id for a in flagged}) == 1 and flagged[0].campaign_id is not None
     assert {lk["kind"] for lk in result.campaigns[0].links} >= {"instruction"}
 
+
+
+def test_a_campaign_cut_in_pieces_is_judged_whole(tmp_path, monkeypatch):
+    import antidistill.link.campaigns as campaigns
+
+    # One script-run operation that community detection cut in two, and a
+    # quiet account paying with the card of two members of the *other*
+    # piece: only the operation as a whole shows that tie.
+    t = Traffic(23)
+    ops = [f"op-{k}" for k in range(12)]
+    for k, acct in enumerate(ops):
+        t.account(acct, created=f"2026-03-{10 + k:02d}T08:00:00Z", payment_fingerprint="card-x" if k < 2 else f"card-{k}",
+                  email_domain=f"mail{k}.example")
+        for i in range(10):
+            question = f"{t.rng.choice(DOMAIN_TOPICS)}: question {k}-{i}"
+            t.chat(acct, f"{question}\n\n{SCRIPT_LINES[(k + i) % 3]}", ip=f"100.{64 + k}.{i}.7", ua=f"client/{k}", content=LONG_ANSWER)
+    t.account("quiet", created="2026-03-30T08:00:00Z", payment_fingerprint="card-x", email_domain="quiet.example")
+    for q in ["what's a good name for a cat", "thanks!"]:
+        t.chat("quiet", q, ip="100.99.0.7", ua="client/q")
+    pieces = [ops[:6], sorted([*ops[6:], "quiet"])]
+    monkeypatch.setattr(campaigns, "communities", lambda ag: [p for p in pieces if set(p) <= set(ag.graph)])
+    acc, result = scan(tmp_path, t)
+    assert acc["quiet"].verdict != "benign"
+    assert len(result.campaigns) == 1 and set(result.campaigns[0].account_ids) == {*ops, "quiet"}

@@ -197,3 +197,40 @@ def test_an_account_rotating_several_script_lines_is_tied_to_each():
     assert len(found) == 3
     for accts in found.values():
         assert accts == {f"a{i}" for i in range(6)}
+
+
+def test_wording_only_members_join_the_core_whose_script_their_lines_fit():
+    from antidistill.link.graph import _split_by_cores
+
+    # A big core and a small one share a popular line (0); each has a line
+    # of its own (1: big's, 2: small's). Wording-only members of the small
+    # operation use its own line and the popular one.
+    big = [f"b{i}" for i in range(20)]
+    small = [f"s{i}" for i in range(5)]
+    thin = [f"t{i}" for i in range(10)]
+    users = [set(big) | set(small) | set(thin), set(big), set(small) | set(thin)]
+    edges = _clique(big, 5.0, True) + _clique(small, 5.0, True)
+    edges += [(a, b, 2.0, False) for u in users for a in sorted(u) for b in sorted(u) if a < b and not {a, b} <= set(big) | set(small)]
+    g = _graph(edges).graph
+    group = sorted(set(big) | set(small) | set(thin))
+    by_script = sorted(map(set, _split_by_cores(g, group, users)), key=len)
+    assert by_script == [set(small) | set(thin), set(big)]
+    # Summed tie weight alone sends them to the big core (more partners on
+    # the popular line): what the lines add.
+    by_weight = sorted(map(set, _split_by_cores(g, group, [])), key=len)
+    assert by_weight == [set(small), set(big) | set(thin)]
+
+
+def test_members_whose_lines_do_not_decide_go_by_their_ties():
+    from antidistill.link.graph import _split_by_cores
+
+    left = [f"l{i}" for i in range(12)]
+    right = [f"r{i}" for i in range(12)]
+    # Both cores use line 0 alike (and each has a line of its own, so they
+    # are two scripts): "x", who uses only line 0, is told apart by its
+    # ties, mostly to the left core.
+    users = [set(left) | set(right) | {"x"}, set(left), set(right)]
+    edges = _clique(left, 5.0, True) + _clique(right, 5.0, True)
+    edges += [("x", n, 2.0, False) for n in left] + [("x", right[0], 2.0, False)]
+    out = sorted(map(set, _split_by_cores(_graph(edges).graph, sorted([*left, *right, "x"]), users)), key=sorted)
+    assert out == [set(left) | {"x"}, set(right)]

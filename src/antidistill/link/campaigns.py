@@ -54,12 +54,15 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
     candidates = {a for a, pats in pattern.items() if max(pats.values(), default=0.0) >= linkage.min_candidate_pattern}
     ag = build_graph(fs, fs.templates, linkage, candidates)
     g = ag.graph
-    groups = communities(ag)
     agg = fs.accounts.set_index("account_id")
     campaigns: list[Campaign] = []
     member_of: dict[str, str] = {}
-    judged: list[tuple[set[str], float, set[str]]] = []
-    for members in groups:
+
+    def judge(members: list[str]) -> tuple[set[str], float, set[str]] | None:
+        """Judge one group on its pooled traffic and lift its members
+        (``score``, ``signals``, ``tactics`` updated in place); the members
+        flagged afterwards, the group's score and tactics, or None when the
+        group is no campaign."""
         gid = "group:" + members[0]
         fs.groups[gid] = members
         strengths: dict[str, float] = {}
@@ -74,7 +77,7 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
                     camp_signals.extend(signal_dicts(f"campaign:{d.name}", sc))
         c_score = max(noisy_or(strengths.values()), max(score[m] for m in members))
         if c_score < policy.verdicts.suspicious:
-            continue
+            return None
         c_tactics = {t for t, s in strengths.items() if s >= TACTIC_AT} | set().union(*(tactics[m] for m in members))
         member_set = set(members)
         # Tied by actor links to two other members (one if there is only one
@@ -130,8 +133,13 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
                     tactics[m] |= set(lifts)
             if policy.verdict(score[m]) != "benign":
                 lifted.append(m)
-        if len(lifted) >= 2:
-            judged.append((set(lifted), c_score, c_tactics))
+        return (set(lifted), c_score, c_tactics) if len(lifted) >= 2 else None
+
+    judged: list[tuple[set[str], float, set[str], list[str]]] = []
+    for members in communities(ag):
+        verdict = judge(members)
+        if verdict is not None:
+            judged.append((*verdict, members))
     # Louvain can cut one big script-run operation along which lines its
     # accounts happened to draw, and cores split off by their own cards;
     # campaigns whose members run the same script are one.
@@ -139,9 +147,17 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
     flagged = set().union(*(j[0] for j in judged)) if judged else set()
     for merged in merge_same_script([j[0] for j in judged], lines, flagged):
         parts = [j for j in judged if j[0] <= merged]
-        lifted = sorted(merged)
         c_score = max(j[1] for j in parts)
         c_tactics = set().union(*(j[2] for j in parts))
+        if len(parts) > 1:
+            # Judged again as one: a line the operation made its own is
+            # spread over its pieces, and only the whole shows it.
+            again = judge(sorted(set().union(*(j[3] for j in parts))))
+            if again is not None:
+                merged = merged | again[0]
+                c_score = max(c_score, again[1])
+                c_tactics |= again[2]
+        lifted = sorted(merged)
         cid = "cmp-" + hashlib.sha256("\n".join(lifted).encode()).hexdigest()[:12]
         for m in lifted:
             member_of[m] = cid

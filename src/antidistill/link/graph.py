@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import random
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -40,6 +41,10 @@ OWN_LINE_SHARE = 0.5
 FOREIGN_LINE_SHARE = 0.1
 #: ...and a line of theirs is common in both.
 SCRIPT_LINE_SHARE = 0.2
+#: Placing members by the lines they use: smoothing and the likelihood ratio
+#: that decides between two cores' scripts.
+SCRIPT_FIT_ALPHA = 0.5
+SCRIPT_FIT_RATIO = 10.0
 #: Minimum active time buckets before activity patterns are compared.
 MIN_BUCKETS_FOR_SYNC = 6
 SYNC_JACCARD = 0.6
@@ -232,9 +237,10 @@ def _split_by_cores(g: nx.Graph, group: list[str], lines: list[set[str]] = ()) -
     groups: two actors can use the same public question set or copy the same
     popular instruction. Cores that run one script (``lines``: the accounts
     using each shared instruction line) are merged first, see
-    :func:`merge_same_script`. The other members join the core they are most
-    strongly tied to (through members already placed, so chains of wording
-    ties follow), and members tied to no core form a group of their own.
+    :func:`merge_same_script`. The other members join the core whose script
+    their lines fit (:func:`_place_by_script`), or else the core they are
+    most strongly tied to (through members already placed, so chains of
+    wording ties follow); members tied to no core form a group of their own.
     """
     members = set(group)
     hard = nx.Graph()
@@ -246,6 +252,10 @@ def _split_by_cores(g: nx.Graph, group: list[str], lines: list[set[str]] = ()) -
         return [group]
     place = {n: i for i, core in enumerate(cores) for n in core}
     pending = sorted(members - set(place))
+    # Members whose lines say which core's script they run join it; the
+    # others by their ties (below).
+    place.update(_place_by_script(cores, pending, lines))
+    pending = [n for n in pending if n not in place]
     while pending:
         # Place the member most strongly tied to one placed group, repeatedly
         # (deterministic: ties broken by name), so placement does not depend
@@ -270,6 +280,45 @@ def _split_by_cores(g: nx.Graph, group: list[str], lines: list[set[str]] = ()) -
     if pending:
         out.append(pending)
     return out
+
+
+def _place_by_script(cores: list[list[str]], pending: list[str], lines: list[set[str]]) -> dict[str, int]:
+    """Members whose instruction lines tell which core's script they run.
+
+    Each core's line use is a multinomial over the shared lines (counts of
+    core members using each line, smoothed by ``SCRIPT_FIT_ALPHA``); a member
+    joins the core whose model gives its lines the highest likelihood, when
+    that is at least ``SCRIPT_FIT_RATIO`` times the next. Lines that several
+    scripts use alike say nothing either way, a line only one script uses
+    says a lot, whatever the cores' sizes (summed tie weight would send every
+    member that uses a popular line to the biggest core). Returns
+    ``member -> core index`` for the members whose lines decide.
+    """
+    pending_set = set(pending)
+    member_lines: dict[str, list[int]] = defaultdict(list)
+    counts: list[dict[int, int]] = [{} for _ in cores]
+    core_sets = [set(c) for c in cores]
+    for i, users in enumerate(lines):
+        for n in users & pending_set:
+            member_lines[n].append(i)
+        for k, core in enumerate(core_sets):
+            c = len(users & core)
+            if c:
+                counts[k][i] = c
+    vocab = {i for cnt in counts for i in cnt}
+    if not vocab:
+        return {}
+    totals = [sum(cnt.values()) for cnt in counts]
+    fitted: dict[str, int] = {}
+    for n in pending:
+        used = [i for i in member_lines.get(n, ()) if i in vocab]
+        if not used:
+            continue
+        fit = sorted(((sum(math.log((counts[k].get(i, 0) + SCRIPT_FIT_ALPHA) / (totals[k] + SCRIPT_FIT_ALPHA * len(vocab)))
+                           for i in used), -k) for k in range(len(cores))), reverse=True)
+        if fit[0][0] - fit[1][0] >= math.log(SCRIPT_FIT_RATIO):
+            fitted[n] = -fit[0][1]
+    return fitted
 
 
 def merge_same_script(groups: list[set[str]], lines: list[set[str]], scope: set[str]) -> list[set[str]]:
