@@ -11,6 +11,7 @@ import pytest
 from antidistill.events.validate import flatten_event
 from antidistill.gateway.app import GatewayConfig, build_app
 from antidistill.gateway.durable import read_log
+from antidistill.gateway.server import GatewayProtocol
 from antidistill.gateway.stub import StubUpstream
 
 from test_gateway_support import ThreadServer, auth, chat, free_port, wait_until, write_keys, write_policy
@@ -19,10 +20,16 @@ ADMIN = {"authorization": "Bearer admin-token"}
 
 
 class Rig:
-    """A stub upstream and a gateway in front of it, both in this process."""
+    """A stub upstream and a gateway in front of it, both in this process.
+
+    The gateway runs on its own HTTP protocol, as ``antidistill gateway`` runs
+    it; ``http="auto"`` runs it on uvicorn's, through the plain ASGI interface.
+    """
 
     def __init__(self, tmp_path, actions: dict | None = None, stub: StubUpstream | None = None, upstream: str | None = None,
-                 **cfg) -> None:
+                 http=GatewayProtocol, server: dict | None = None, **cfg) -> None:
+        self.http = http
+        self.server_config = server or {}
         self.stub = stub or StubUpstream()
         self.tmp = tmp_path
         policy = write_policy(tmp_path / "policy.yaml", {"rescore_interval_s": 0.1, **(actions or {})})
@@ -37,7 +44,7 @@ class Rig:
         upstream = self._upstream or self.upstream_server.url
         self.app = build_app(GatewayConfig(upstream=upstream, **self.cfg))
         self.gw = self.app.state.gateway
-        self.server = ThreadServer(self.app).__enter__()
+        self.server = ThreadServer(self.app, http=self.http, **self.server_config).__enter__()
         self.client = httpx.Client(base_url=self.server.url, timeout=30)
         return self
 
@@ -55,8 +62,9 @@ class Rig:
         return wait_until(lambda: (lambda ev: ev if len(ev) >= n else None)(list(read_log(self.tmp / "log"))), 10) or list(read_log(self.tmp / "log"))
 
 
-def test_chat_completion_is_proxied_and_logged_in_spec_format(tmp_path):
-    with Rig(tmp_path) as rig:
+@pytest.mark.parametrize("http", [GatewayProtocol, "auto"], ids=["own-protocol", "asgi"])
+def test_chat_completion_is_proxied_and_logged_in_spec_format(tmp_path, http):
+    with Rig(tmp_path, http=http) as rig:
         r = rig.post("/v1/chat/completions", chat("hi there", logprobs=True, top_logprobs=2))
         assert r.status_code == 200
         body = r.json()
@@ -75,8 +83,9 @@ def test_chat_completion_is_proxied_and_logged_in_spec_format(tmp_path):
         flatten_event(e, None, None)  # each line passes the contract's own check
 
 
-def test_sse_stream_is_relayed_byte_for_byte_and_logged_whole(tmp_path):
-    with Rig(tmp_path) as rig:
+@pytest.mark.parametrize("http", [GatewayProtocol, "auto"], ids=["own-protocol", "asgi"])
+def test_sse_stream_is_relayed_byte_for_byte_and_logged_whole(tmp_path, http):
+    with Rig(tmp_path, http=http) as rig:
         body = chat("stream please", stream=True, max_tokens=5, logprobs=True)
         direct = httpx.post(rig.upstream_server.url + "/v1/chat/completions", json=body).content
         chunks = []
@@ -253,8 +262,9 @@ def test_detector_error_fails_open_or_closed_as_the_policy_says(tmp_path):
                 assert r.json()["error"]["source"] == "fail-closed"
 
 
-def test_bad_input_is_refused_with_the_problem_named(tmp_path):
-    with Rig(tmp_path, {"max_body_bytes": 2000}) as rig:
+@pytest.mark.parametrize("http", [GatewayProtocol, "auto"], ids=["own-protocol", "asgi"])
+def test_bad_input_is_refused_with_the_problem_named(tmp_path, http):
+    with Rig(tmp_path, {"max_body_bytes": 2000}, http=http) as rig:
         r = rig.client.post("/v1/chat/completions", content=b"{not json", headers=auth("sk-1"))
         assert r.status_code == 400 and "not valid JSON" in r.json()["error"]["message"]
         r = rig.post("/v1/chat/completions", {"model": "m", "messages": [{"role": "user", "content": 5}]})
@@ -351,8 +361,9 @@ def test_an_end_user_of_a_platform_is_acted_on_and_the_platform_is_not(tmp_path)
     assert thief["status"] == 403 and thief["gateway"]["gen_ai.security.policy.name"] == "end-user verdict"
 
 
-def test_a_chunked_request_body_is_read_whole_and_its_size_limited(tmp_path):
-    with Rig(tmp_path, {"max_body_bytes": 2000}) as rig:
+@pytest.mark.parametrize("http", [GatewayProtocol, "auto"], ids=["own-protocol", "asgi"])
+def test_a_chunked_request_body_is_read_whole_and_its_size_limited(tmp_path, http):
+    with Rig(tmp_path, {"max_body_bytes": 2000}, http=http) as rig:
         body = orjson.dumps(chat("a chunked hello"))
         # A generator body goes out with Transfer-Encoding: chunked (no Content-Length).
         r = rig.client.post("/v1/chat/completions", content=iter([body[:10], body[10:]]), headers=auth("sk-1"))

@@ -29,12 +29,13 @@ def free_port() -> int:
 
 
 class ThreadServer:
-    """A uvicorn server for an ASGI app in a background thread."""
+    """A uvicorn server for an ASGI app in a background thread (``http``: uvicorn's protocol name or class)."""
 
-    def __init__(self, app, port: int | None = None) -> None:
+    def __init__(self, app, port: int | None = None, http="auto", **config) -> None:
         self.port = port or free_port()
         self.url = f"http://{LOOPBACK}:{self.port}"
-        config = uvicorn.Config(app, host=LOOPBACK, port=self.port, log_level="error", access_log=False, lifespan="on")
+        config = uvicorn.Config(app, host=LOOPBACK, port=self.port, log_level="error", access_log=False, lifespan="on", http=http,
+                                **config)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

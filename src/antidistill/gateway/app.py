@@ -1,9 +1,12 @@
 """The gateway's ASGI application: proxy, actions, log, admin, metrics.
 
 The proxied endpoints (``/v1/chat/completions``, ``/v1/completions``,
-``/v1/predict``) are served by a raw ASGI handler: no framework request or
-response objects in the latency budget. Everything else (``/v1/models``,
-health, metrics, admin) is a small Starlette app behind it. Bodies are taken
+``/v1/predict``) are served by :func:`proxy`, which talks to the client
+through a :class:`Channel`: under ``antidistill gateway`` that is the
+gateway's own HTTP/1.1 protocol (:mod:`antidistill.gateway.server`, no ASGI
+messages on the hot path, one write per answer); under any other ASGI server
+it is :class:`ASGIChannel` (the app stays a plain ASGI app). Everything else
+(``/v1/models``, health, metrics, admin) is a small Starlette app behind it. Bodies are taken
 as bytes and checked with the log contract's own validator
 (``events.validate.flatten_event``), so a malformed request is refused with
 the same field path ``validate`` reports.
@@ -404,12 +407,11 @@ class Gateway:
             raise Refused(401, "invalid_api_key", "unknown or missing API key")
         return found
 
-    def client_ip(self, scope: dict[str, Any], headers: dict[bytes, bytes]) -> str | None:
+    def client_ip(self, client: tuple[str, int] | None, headers: dict[bytes, bytes]) -> str | None:
         if self.config.trust_forwarded_for:
             fwd = headers.get(b"x-forwarded-for")
             if fwd:
                 return fwd.split(b",")[0].strip().decode("latin-1")
-        client = scope.get("client")
         return client[0] if client else None
 
     async def take_token(self, account: str) -> float:
@@ -479,6 +481,86 @@ async def _read_body(receive, headers: dict[bytes, bytes], limit: int) -> bytes:
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
+class Channel:
+    """One proxied request as the handler sees it, whatever server carries it.
+
+    Two implementations: :class:`ASGIChannel` (any ASGI server) and the
+    gateway's own HTTP/1.1 server (:mod:`antidistill.gateway.server`), which
+    calls the handler directly, without ASGI messages, on its hot path.
+    """
+
+    headers: dict[bytes, bytes]  #: lower-case names
+    path: str
+    client: tuple[str, int] | None
+
+    async def body(self, limit: int) -> bytes:
+        """The whole request body; Refused(413) past ``limit`` bytes, _ClientGone if the client left."""
+        raise NotImplementedError
+
+    async def send_whole(self, status: int, content: bytes, ctype: bytes, extra: list[tuple[bytes, bytes]]) -> None:
+        raise NotImplementedError
+
+    async def start_stream(self, status: int, headers: list[tuple[bytes, bytes]]) -> None:
+        """Send the head of an answer whose body follows in :meth:`send_chunk` calls."""
+        raise NotImplementedError
+
+    async def send_chunk(self, chunk: bytes) -> None:
+        raise NotImplementedError
+
+    async def end_stream(self, ended: bool) -> None:
+        """The streamed answer is over: ``ended`` normally (nothing is sent if the client left) or not (an error)."""
+        raise NotImplementedError
+
+    def gone(self) -> bool:
+        """The client disconnected while its answer was streamed."""
+        raise NotImplementedError
+
+
+class ASGIChannel(Channel):
+    """A request that came through an ASGI server."""
+
+    __slots__ = ("_gone", "_watcher", "client", "headers", "path", "receive", "send")
+
+    def __init__(self, scope: dict[str, Any], receive, send) -> None:
+        self.headers = dict(scope["headers"])
+        self.path = scope["path"]
+        self.client = scope.get("client")
+        self.receive, self.send = receive, send
+        self._gone = False
+        self._watcher: asyncio.Task | None = None
+
+    async def body(self, limit: int) -> bytes:
+        return await _read_body(self.receive, self.headers, limit)
+
+    async def send_whole(self, status: int, content: bytes, ctype: bytes, extra: list[tuple[bytes, bytes]]) -> None:
+        await _send_whole(self.send, status, content, ctype, extra)
+
+    async def start_stream(self, status: int, headers: list[tuple[bytes, bytes]]) -> None:
+        async def watch() -> None:
+            # Starlette's StreamingResponse does the same: a client that goes
+            # away ends the relay (and the upstream connection) early.
+            while True:
+                msg = await self.receive()
+                if msg["type"] == "http.disconnect":
+                    self._gone = True
+                    return
+
+        self._watcher = asyncio.create_task(watch())
+        await self.send({"type": "http.response.start", "status": status, "headers": headers})
+
+    async def send_chunk(self, chunk: bytes) -> None:
+        await self.send({"type": "http.response.body", "body": chunk, "more_body": True})
+
+    async def end_stream(self, ended: bool) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
+        if ended and not self._gone:
+            await self.send({"type": "http.response.body", "body": b"", "more_body": False})
+
+    def gone(self) -> bool:
+        return self._gone
+
+
 def _check(endpoint: str, body: Any) -> None:
     """The log contract's own validation of a request, as a 400 naming the field."""
     if type(body) is not dict:
@@ -509,18 +591,18 @@ class _Exchange:
         "gw",
         "headers",
         "notes",
+        "client",
         "rid",
-        "scope",
         "started",
         "ts",
         "valid",
     )
 
-    def __init__(self, gw: Gateway, scope: dict[str, Any]) -> None:
+    def __init__(self, gw: Gateway, ch: Channel) -> None:
         self.gw = gw
-        self.scope = scope
-        self.headers: dict[bytes, bytes] = dict(scope["headers"])
-        self.endpoint: str = scope["path"]
+        self.client = ch.client
+        self.headers: dict[bytes, bytes] = ch.headers
+        self.endpoint: str = ch.path
         self.started = time.perf_counter()
         self.rid = gw.next_request_id()
         self.ts = utc_now_rfc3339()
@@ -543,7 +625,7 @@ class _Exchange:
             ev = {"request_id": self.rid, "ts": self.ts, "account_id": self.account}
             if self.api_key_id is not None:
                 ev["api_key_id"] = self.api_key_id
-            ip = gw.client_ip(self.scope, self.headers)
+            ip = gw.client_ip(self.client, self.headers)
             if ip is not None:
                 ev["client_ip"] = ip
             ua = self.headers.get(b"user-agent")
@@ -560,13 +642,13 @@ class _Exchange:
                                                                  "endpoint": self.endpoint, "status": status}})
 
 
-async def _proxy(gw: Gateway, scope: dict[str, Any], receive, send) -> None:
+async def proxy(gw: Gateway, ch: Channel) -> None:
     """``POST /v1/chat/completions``, ``/v1/completions``, ``/v1/predict``: decide, forward, log."""
-    x = _Exchange(gw, scope)
+    x = _Exchange(gw, ch)
     endpoint = x.endpoint
     try:
         x.account, x.api_key_id = gw.identify(x.headers)
-        raw = await _read_body(receive, x.headers, gw.actions.max_body_bytes)
+        raw = await ch.body(gw.actions.max_body_bytes)
         try:
             body = x.body = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
@@ -606,7 +688,7 @@ async def _proxy(gw: Gateway, scope: dict[str, Any], receive, send) -> None:
             else:
                 x.notes.append("watermark unsupported by upstream")
         if body.get("stream") is True and endpoint != "/v1/predict":
-            return await _stream(gw, x, payload, headers, receive, send)
+            return await _stream(gw, x, payload, headers, ch)
         try:
             status, up_headers, content = await gw.upstream.request("POST", endpoint, payload, headers)
         except UpstreamError as exc:
@@ -629,16 +711,16 @@ async def _proxy(gw: Gateway, scope: dict[str, Any], receive, send) -> None:
         extra = [(b"x-request-id", x.rid.encode())]
         if x.notes:
             extra.append((b"x-antidistill-actions", ",".join(sorted(decision.actions)).encode()))
-        await _send_whole(send, status, content, header(up_headers, b"content-type", _JSON), extra)
+        await ch.send_whole(status, content, header(up_headers, b"content-type", _JSON), extra)
     except Refused as exc:
         x.finish(exc.status, None)
         extra = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in exc.headers.items()]
-        await _send_whole(send, exc.status, _error_body(exc), _JSON, [(b"x-request-id", x.rid.encode()), *extra])
+        await ch.send_whole(exc.status, _error_body(exc), _JSON, [(b"x-request-id", x.rid.encode()), *extra])
     except _ClientGone:
         x.finish(499, None)
 
 
-async def _stream(gw: Gateway, x: _Exchange, payload: bytes, headers: dict[str, str], receive, send) -> None:
+async def _stream(gw: Gateway, x: _Exchange, payload: bytes, headers: dict[str, str], ch: Channel) -> None:
     """Relay an SSE answer chunk by chunk, exactly as it comes; log it reassembled."""
     try:
         up = await gw.upstream.stream("POST", x.endpoint, payload, headers)
@@ -656,44 +738,33 @@ async def _stream(gw: Gateway, x: _Exchange, payload: bytes, headers: dict[str, 
         except orjson.JSONDecodeError:
             obj = None
         x.finish(up.status, obj if type(obj) is dict else None)
-        await _send_whole(send, up.status, content, (up.header("content-type") or "application/json").encode("latin-1"),
-                          [(b"x-request-id", x.rid.encode())])
+        await ch.send_whole(up.status, content, (up.header("content-type") or "application/json").encode("latin-1"),
+                            [(b"x-request-id", x.rid.encode())])
         return
     assembler = _SSEAssembler(x.endpoint)
     out_headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in up.headers if k not in _HOP_HEADERS]
     if not any(k == b"content-type" for k, _ in out_headers):
         out_headers.append((b"content-type", b"text/event-stream"))
     out_headers.append((b"x-request-id", x.rid.encode()))
-    gone = asyncio.Event()
-
-    async def watch() -> None:
-        # Starlette's StreamingResponse does the same: a client that goes
-        # away ends the relay (and the upstream connection) early.
-        while True:
-            msg = await receive()
-            if msg["type"] == "http.disconnect":
-                gone.set()
-                return
-
-    watcher = asyncio.create_task(watch())
     status = up.status
+    ended = False
     try:
-        await send({"type": "http.response.start", "status": up.status, "headers": out_headers})
+        await ch.start_stream(up.status, out_headers)
         # Bytes go out exactly as they came in; the assembler only reads them.
         async for chunk in up.iter_chunks():
             assembler.feed(chunk)
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            if gone.is_set():
+            await ch.send_chunk(chunk)
+            if ch.gone():
                 break
+        ended = True
     except UpstreamError:
         gw.metrics.upstream_errors.labels("stream_broken").inc()
         status = 502
+        ended = True
     finally:
-        watcher.cancel()
         up.release()
         x.finish(status, assembler.body())
-    if not gone.is_set():
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        await ch.end_stream(ended)
 
 
 class _SSEAssembler:
@@ -777,7 +848,7 @@ class GatewayApp:
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "http" and scope["path"] in self._proxied:
             if scope["method"] == "POST":
-                return await _proxy(self.gateway, scope, receive, send)
+                return await proxy(self.gateway, ASGIChannel(scope, receive, send))
             exc = Refused(405, "method_not_allowed", f"{scope['path']} takes POST")
             return await _send_whole(send, 405, _error_body(exc), _JSON, [(b"allow", b"POST")])
         return await self.rest(scope, receive, send)

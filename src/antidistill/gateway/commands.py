@@ -43,6 +43,7 @@ def gateway(
     import uvicorn
 
     from antidistill.gateway.app import GatewayConfig, build_app, setup_logging
+    from antidistill.gateway.server import GatewayProtocol
 
     host, port = _host_port(listen)
     setup_logging()
@@ -58,8 +59,9 @@ def gateway(
         raise typer.Exit(2) from None
     # proxy_headers=False: uvicorn would otherwise take the client address
     # from X-Forwarded-For of any loopback peer; the gateway decides that
-    # itself (--trust-forwarded-for).
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, loop=workers_loop, http="httptools",
+    # itself (--trust-forwarded-for). http=GatewayProtocol: the gateway's own
+    # HTTP/1.1 protocol serves the proxied endpoints without ASGI layers.
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, loop=workers_loop, http=GatewayProtocol,
                 timeout_graceful_shutdown=5, proxy_headers=False)
 
 

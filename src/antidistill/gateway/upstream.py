@@ -56,11 +56,34 @@ class UpstreamBroken(UpstreamError):
     """The answer started but was cut off or could not be parsed."""
 
 
+class Wakeup:
+    """One task waits (:meth:`wait`) until a protocol callback says something happened (:meth:`set`)."""
+
+    __slots__ = ("_fut", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._fut: asyncio.Future | None = None
+
+    async def wait(self) -> None:
+        self._fut = self.loop.create_future()
+        try:
+            await self._fut
+        finally:
+            self._fut = None
+
+    def set(self) -> None:
+        f = self._fut
+        if f is not None and not f.done():
+            f.set_result(None)
+
+
 class _Conn(asyncio.Protocol):
     """One keep-alive connection; one exchange at a time."""
 
     __slots__ = (
         "buffered",
+        "busy",
         "chunks",
         "closed",
         "complete",
@@ -92,11 +115,15 @@ class _Conn(asyncio.Protocol):
         self.reused = False
         self.idle_since = 0.0
         self.timer: asyncio.TimerHandle | None = None
-        self.waiter: asyncio.Future | None = None
+        self.waiter = Wakeup(self.loop)
+        #: an exchange is in progress (sent, not yet handed back with done_with)
+        self.busy = False
+        # One parser for the connection's successive answers (it reads one
+        # message after the other); after a parse error the connection closes.
+        self.parser = httptools.HttpResponseParser(self)
         self._reset(False)
 
     def _reset(self, streaming: bool) -> None:
-        self.parser = httptools.HttpResponseParser(self)
         self.status = 0
         self.headers: list[tuple[bytes, bytes]] = []
         self.chunks: collections.deque[bytes] = collections.deque()
@@ -130,8 +157,9 @@ class _Conn(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
+        self._cancel_timer()
         self.pool._forget(self)
-        if self.complete or self.waiter is None:
+        if self.complete or not self.busy:
             return
         if self.headers_done and self._close_delimited():
             self.on_message_complete()  # the body ran until the connection closed
@@ -176,7 +204,6 @@ class _Conn(asyncio.Protocol):
         if not self.headers_done:
             return
         self.complete = True
-        self._cancel_timer()
         self._wake()
 
     # --- helpers ------------------------------------------------------------
@@ -185,9 +212,7 @@ class _Conn(asyncio.Protocol):
         return b"content-length" not in names and b"transfer-encoding" not in names
 
     def _wake(self) -> None:
-        w = self.waiter
-        if w is not None and not w.done():
-            w.set_result(None)
+        self.waiter.set()
 
     def _fail(self, error: UpstreamError) -> None:
         if self.error is None:
@@ -197,14 +222,19 @@ class _Conn(asyncio.Protocol):
         self._wake()
 
     def close(self) -> None:
+        self._cancel_timer()
         if self.transport is not None and not self.closed:
             self.closed = True
             self.transport.close()
         self.pool._forget(self)
 
     def _arm_timer(self) -> None:
+        # Lazy: one timer per connection at a time, not one per exchange. It
+        # fires at most every read_timeout and then looks at the exchange in
+        # progress, if any (data_received only stamps the time of the last bytes).
         self.last_rx = self.loop.time()
-        self.timer = self.loop.call_at(self.last_rx + self.read_timeout, self._on_timer)
+        if self.timer is None:
+            self.timer = self.loop.call_at(self.last_rx + self.read_timeout, self._on_timer)
 
     def _cancel_timer(self) -> None:
         if self.timer is not None:
@@ -212,10 +242,9 @@ class _Conn(asyncio.Protocol):
             self.timer = None
 
     def _on_timer(self) -> None:
-        # Re-armed lazily: data_received only stamps the time of the last bytes.
         self.timer = None
-        if self.complete:
-            return
+        if self.complete or self.closed or self.error is not None:
+            return  # no exchange in progress; the next one arms the timer again
         due = self.last_rx + self.read_timeout
         now = self.loop.time()
         if self.paused or now < due:
@@ -227,16 +256,13 @@ class _Conn(asyncio.Protocol):
     # --- one exchange -------------------------------------------------------
     def send(self, data: bytes, streaming: bool) -> None:
         self._reset(streaming)
+        self.busy = True
         self.transport.write(data)
         self._arm_timer()
 
     async def wait(self) -> None:
         """Until something happened (headers, body bytes, the end, an error)."""
-        self.waiter = self.loop.create_future()
-        try:
-            await self.waiter
-        finally:
-            self.waiter = None
+        await self.waiter.wait()
 
     def take_body(self) -> bytes:
         data = b"".join(self.chunks)
@@ -256,7 +282,7 @@ class _Conn(asyncio.Protocol):
 
     def done_with(self) -> None:
         """The exchange is over: back to the pool if reusable, else closed."""
-        self._cancel_timer()
+        self.busy = False
         if self.complete and self.keep_alive and self.error is None and not self.closed:
             self.pool._release(self)
         else:
@@ -327,6 +353,8 @@ class Upstream:
         self._all: set[_Conn] = set()
         self._waiters: collections.deque[asyncio.Future] = collections.deque()
         self._closed = False
+        #: request line + host header per (method, path), encoded once
+        self._starts: dict[tuple[str, str], bytes] = {}
 
     # --- pool -----------------------------------------------------------------
     def _forget(self, conn: _Conn) -> None:
@@ -390,13 +418,13 @@ class Upstream:
         return conn
 
     def _head(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> bytes:
-        lines = [f"{method} {self.prefix}{path} HTTP/1.1".encode("latin-1"), b"host: " + self.host_header]
-        for k, v in headers.items():
-            lines.append(f"{k}: {v}".encode("latin-1"))
-        if body is not None:
-            lines.append(b"content-length: %d" % len(body))
-        lines.append(b"\r\n")
-        return b"\r\n".join(lines) + (body or b"")
+        start = self._starts.get((method, path))
+        if start is None:
+            start = self._starts[(method, path)] = f"{method} {self.prefix}{path} HTTP/1.1\r\n".encode("latin-1") + b"host: " + self.host_header + b"\r\n"
+        head = "".join([f"{k}: {v}\r\n" for k, v in headers.items()]).encode("latin-1")
+        if body is None:
+            return b"".join((start, head, b"\r\n"))
+        return b"".join((start, head, b"content-length: %d\r\n\r\n" % len(body), body))
 
     async def _start(self, data: bytes, streaming: bool) -> _Conn:
         """Send the request; return the connection once its answer's headers (or whole answer) arrived."""
