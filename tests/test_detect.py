@@ -298,3 +298,26 @@ def test_a_campaign_cut_in_pieces_is_judged_whole(tmp_path, monkeypatch):
     acc, result = scan(tmp_path, t)
     assert acc["quiet"].verdict != "benign"
     assert len(result.campaigns) == 1 and set(result.campaigns[0].account_ids) == {*ops, "quiet"}
+
+
+def test_two_operations_sharing_a_stock_system_prompt_stay_apart(tmp_path):
+    # Two actors with their own script lines, both using the same popular
+    # one-line system prompt (which anyone can copy) through the same
+    # residential proxy pool; one pays with one card, the other with a card
+    # per account.
+    t = Traffic(29)
+    lines = {"a": SCRIPT_LINES[:2], "b": ["Reason aloud about every sub-question and show all the working before you conclude.",
+                                          "List each assumption, test it, and narrate the whole derivation step by step."]}
+    for op in "ab":
+        for k in range(10):
+            acct = f"{op}-{k}"
+            t.account(acct, created=f"2026-03-{10 + k:02d}T08:00:00Z", payment_fingerprint="card-b" if op == "b" else f"card-a{k}", email_domain=f"{op}{k}.example")
+            for i in range(10):
+                question = f"{t.rng.choice(DOMAIN_TOPICS)}: question {op}{k}-{i}"
+                t.chat(acct, f"{question}\n\n{lines[op][i % 2]}", ip=f"100.64.{(k + i) % 6}.{7 + i % 3}", ua=f"client/{op}{k}",
+                       system="You are a helpful assistant.", content=LONG_ANSWER)
+    acc, result = scan(tmp_path, t)
+    camp = {a: acc[a].campaign_id for a in acc}
+    assert all(acc[a].verdict != "benign" for a in acc)
+    assert len({camp[f"a-{k}"] for k in range(10)}) == 1 and len({camp[f"b-{k}"] for k in range(10)}) == 1
+    assert camp["a-0"] != camp["b-0"] and None not in camp.values()

@@ -234,3 +234,24 @@ def test_members_whose_lines_do_not_decide_go_by_their_ties():
     edges += [("x", n, 2.0, False) for n in left] + [("x", right[0], 2.0, False)]
     out = sorted(map(set, _split_by_cores(_graph(edges).graph, sorted([*left, *right, "x"]), users)), key=sorted)
     assert out == [set(left) | {"x"}, set(right)]
+
+
+def test_only_ties_that_stand_without_shared_text_are_hard():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from antidistill.link.graph import build_graph
+    from antidistill.policy import load_policy
+
+    # a-b share a system prompt and a network; c-d a card. A system prompt
+    # is text anyone can copy (a stock persona line): it ties a and b, but
+    # as a shared script, not as one operator.
+    infra = pd.DataFrame([("a", "system_prompt", "You are a helpful assistant."), ("b", "system_prompt", "You are a helpful assistant."),
+                          ("a", "ip_prefix", "100.64.1"), ("b", "ip_prefix", "100.64.1")], columns=["account_id", "kind", "value"])
+    profile = pd.DataFrame({"account_id": ["c", "d"], "payment_fingerprint": ["card-1", "card-1"]})
+    fs = SimpleNamespace(infra=infra, profile=profile, accounts=pd.DataFrame({"account_id": list("abcd")}),
+                         activity=pd.DataFrame({"account_id": [], "bucket": []}))
+    g = build_graph(fs, None, load_policy(None).linkage).graph
+    assert g.has_edge("a", "b") and not g.edges["a", "b"]["hard"]
+    assert g.edges["c", "d"]["hard"]

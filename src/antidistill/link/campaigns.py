@@ -143,7 +143,7 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
     # Louvain can cut one big script-run operation along which lines its
     # accounts happened to draw, and cores split off by their own cards;
     # campaigns whose members run the same script are one.
-    lines = ag.instruction_lines()
+    lines = ag.script_lines()
     flagged = set().union(*(j[0] for j in judged)) if judged else set()
     for merged in merge_same_script([j[0] for j in judged], lines, flagged):
         parts = [j for j in judged if j[0] <= merged]

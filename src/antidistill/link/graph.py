@@ -28,6 +28,12 @@ IDENTITY_KINDS = frozenset({"payment", "system_prompt"})
 #: prompt collection or copy the same popular instruction, so wording alone
 #: never merges two groups that each have their own infrastructure.
 WORDING_KINDS = frozenset({"template", "instruction"})
+#: Links through text the accounts send. Anyone can copy a popular system
+#: prompt or instruction, so these say "the same script", and only ties that
+#: stand without them (a card, networks, sign-up data) make a core.
+TEXT_KINDS = WORDING_KINDS | {"system_prompt"}
+#: Shared values that are lines of a script (see ``AccountGraph.script_lines``).
+SCRIPT_LINE_KINDS = frozenset({"instruction", "system_prompt"})
 #: Accounts tied together without wording that make a group of their own.
 MIN_CORE = 3
 #: Two groups that share script lines are one operation unless one has a
@@ -64,9 +70,10 @@ class AccountGraph:
     #: (kind, value) -> accounts sharing it (only values that became links)
     shared: dict[tuple[str, str], set[str]] = field(default_factory=dict)
 
-    def instruction_lines(self) -> list[set[str]]:
-        """The accounts using each shared instruction line."""
-        return [accts for (kind, _value), accts in self.shared.items() if kind == "instruction"]
+    def script_lines(self) -> list[set[str]]:
+        """The accounts using each shared line of text a script sends (an
+        instruction line around the prompts, a system prompt)."""
+        return [accts for (kind, _value), accts in self.shared.items() if kind in SCRIPT_LINE_KINDS]
 
 
 def _display(kind: str, value: str) -> str:
@@ -193,8 +200,9 @@ def build_graph(fs, templates, linkage: Linkage, candidates: set[str] | None = N
     for (a, b), kinds in sorted(edge_kinds.items()):
         total = sum(kinds.values())
         if total >= linkage.min_edge_weight:
-            # "hard": the pair would be linked even without similar wording.
-            hard = total - sum(w for k, w in kinds.items() if k in WORDING_KINDS) >= linkage.min_edge_weight
+            # "hard": the pair would be linked even without the text they
+            # share, which anyone can copy.
+            hard = total - sum(w for k, w in kinds.items() if k in TEXT_KINDS) >= linkage.min_edge_weight
             g.add_edge(a, b, weight=total, kinds=sorted(kinds), hard=hard)
     return AccountGraph(g, shared)
 
@@ -220,7 +228,7 @@ def communities(ag: AccountGraph, seed: int = 0) -> list[list[str]]:
         found = h.community_multilevel(weights="weight")
     finally:
         igraph.set_random_number_generator(random)
-    lines = ag.instruction_lines()
+    lines = ag.script_lines()
     groups = []
     for c in found:
         groups.extend(_split_by_cores(g, sorted(names[i] for i in c), lines))
@@ -229,14 +237,15 @@ def communities(ag: AccountGraph, seed: int = 0) -> list[list[str]]:
 
 
 def _split_by_cores(g: nx.Graph, group: list[str], lines: list[set[str]] = ()) -> list[list[str]]:
-    """Split a community whose only ties between parts are wording.
+    """Split a community whose only ties between parts are shared text.
 
     A *core* is a set of at least ``MIN_CORE`` accounts connected by hard
     edges (shared payment, networks, sign-up data: links that stand without
-    wording). Two cores joined only by template or instruction ties are two
-    groups: two actors can use the same public question set or copy the same
-    popular instruction. Cores that run one script (``lines``: the accounts
-    using each shared instruction line) are merged first, see
+    the text the accounts send). Two cores joined only by template,
+    instruction or system-prompt ties are two groups: two actors can use the
+    same public question set or copy the same popular instruction or system
+    prompt. Cores that run one script (``lines``: the accounts using each
+    shared script line, see ``AccountGraph.script_lines``) are merged first, see
     :func:`merge_same_script`. The other members join the core whose script
     their lines fit (:func:`_place_by_script`), or else the core they are
     most strongly tied to (through members already placed, so chains of
@@ -283,7 +292,7 @@ def _split_by_cores(g: nx.Graph, group: list[str], lines: list[set[str]] = ()) -
 
 
 def _place_by_script(cores: list[list[str]], pending: list[str], lines: list[set[str]]) -> dict[str, int]:
-    """Members whose instruction lines tell which core's script they run.
+    """Members whose script lines tell which core's script they run.
 
     Each core's line use is a multinomial over the shared lines (counts of
     core members using each line, smoothed by ``SCRIPT_FIT_ALPHA``); a member
@@ -324,7 +333,7 @@ def _place_by_script(cores: list[list[str]], pending: list[str], lines: list[set
 def merge_same_script(groups: list[set[str]], lines: list[set[str]], scope: set[str]) -> list[set[str]]:
     """Merge groups of accounts that run the same script.
 
-    ``lines`` are the accounts using each shared instruction line; only lines
+    ``lines`` are the accounts using each shared script line; only lines
     most of whose users are in ``scope`` count (the others are common
     phrasing). Two groups run one script when such a line is common in both
     (at least ``SCRIPT_LINE_SHARE`` of each) and neither has a line of its own
