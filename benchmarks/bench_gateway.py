@@ -30,6 +30,13 @@ With ``--baseline-src OTHER_CHECKOUT/src`` a second gateway, run from that
 source tree (an earlier commit, say), is measured in the same rounds, so a
 change can be judged against what it replaced under the same conditions.
 
+With ``--ceiling`` two more paths are measured in the same rounds, to show
+what *any* proxy process in the path costs on this machine: ``pipe``, a bare
+TCP relay in Python on uvloop (one upstream connection per client
+connection, bytes copied both ways, no HTTP parsing, no log, no detection:
+the floor for a proxy written in Python), and ``nginx`` (when installed: one
+worker, keep-alive upstream pool, no access log: a compiled proxy).
+
     python benchmarks/bench_gateway.py --rate 500 --seconds 10 --rounds 3
 """
 
@@ -147,6 +154,95 @@ class CpuMeter:
         # jobs (and each other) cost them, in ms per second of the phase.
         out["runqueue_wait_ms_per_s"] = {k[5:]: round(1000 * v / wall, 1) for k, v in used.items() if k.startswith("wait:")}
         return out
+
+
+# --- ceiling paths: a bare Python TCP relay and nginx ---------------------------
+def serve_pipe(listen_port: int, up_port: int) -> None:
+    """A bare TCP relay on uvloop: bytes copied both ways, nothing parsed (``--serve-pipe``)."""
+
+    class Up(asyncio.Protocol):
+        def __init__(self, client) -> None:
+            self.client = client
+
+        def data_received(self, data: bytes) -> None:
+            self.client.transport.write(data)
+
+        def connection_lost(self, exc) -> None:
+            self.client.transport.close()
+
+    class Client(asyncio.Protocol):
+        def connection_made(self, transport) -> None:
+            self.transport = transport
+            self.up = None
+            self.pending: list[bytes] = []
+            asyncio.get_running_loop().create_task(self.connect())
+
+        async def connect(self) -> None:
+            t, self.up = await asyncio.get_running_loop().create_connection(lambda: Up(self), "127.0.0.1", up_port)
+            if self.pending:
+                t.write(b"".join(self.pending))
+            self.up_t = t
+
+        def data_received(self, data: bytes) -> None:
+            if self.up is None:
+                self.pending.append(data)
+            else:
+                self.up_t.write(data)
+
+        def connection_lost(self, exc) -> None:
+            if self.up is not None:
+                self.up_t.close()
+
+    async def main() -> None:
+        server = await asyncio.get_running_loop().create_server(Client, "127.0.0.1", listen_port, backlog=1024)
+        await server.serve_forever()
+
+    import uvloop
+
+    uvloop.run(main())
+
+
+def start_pipe(port: int, up_port: int) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, __file__, "--serve-pipe", str(port), str(up_port)], start_new_session=True)
+    wait_port(proc, port)
+    return proc
+
+
+def start_nginx(port: int, up_port: int, tmp: Path) -> subprocess.Popen | None:
+    """nginx (one worker, keep-alive upstream, no access log) in front of the stub, or None when not installed."""
+    import shutil
+
+    exe = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if exe is None:
+        return None
+    conf = tmp / "nginx.conf"
+    conf.write_text(f"""daemon off; worker_processes 1; pid {tmp}/nginx.pid; error_log {tmp}/nginx-error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off; client_body_temp_path {tmp}/nginx-body; proxy_temp_path {tmp}/nginx-proxy;
+  fastcgi_temp_path {tmp}/nginx-fcgi; uwsgi_temp_path {tmp}/nginx-uwsgi; scgi_temp_path {tmp}/nginx-scgi;
+  upstream stub {{ server 127.0.0.1:{up_port}; keepalive 64; }}
+  server {{ listen 127.0.0.1:{port}; keepalive_requests 1000000;
+    location / {{ proxy_pass http://stub; proxy_http_version 1.1; proxy_set_header Connection ""; }} }}
+}}
+""")
+    proc = subprocess.Popen([exe, "-c", str(conf), "-p", str(tmp)], start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_port(proc, port)
+    return proc
+
+
+def wait_port(proc: subprocess.Popen, port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"relay on port {port} exited")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on port {port}")
 
 
 # --- load generator ---------------------------------------------------------
@@ -290,8 +386,13 @@ def main() -> None:
     ap.add_argument("--gateway-args", default="", help="more arguments for `antidistill gateway` (e.g. \"--policy P.yaml\")")
     ap.add_argument("--baseline-src", type=Path,
                     help="the src/ directory of another checkout: its gateway is measured too, as 'baseline', in the same rounds")
+    ap.add_argument("--ceiling", action="store_true",
+                    help="also measure a bare Python TCP relay (pipe) and nginx (if installed) in front of the stub")
+    ap.add_argument("--serve-pipe", nargs=2, type=int, metavar=("PORT", "UPSTREAM_PORT"), help=argparse.SUPPRESS)
     ap.add_argument("--json", type=Path, help="also write the results here")
     args = ap.parse_args()
+    if args.serve_pipe:
+        return serve_pipe(*args.serve_pipe)
     tmp = Path(tempfile.mkdtemp(prefix="bench-gateway-"))
     (tmp / "keys.json").write_text(json.dumps({f"sk-{i}": f"acct-{i}" for i in range(args.accounts)}))
     up_port = free_port()
@@ -307,12 +408,25 @@ def main() -> None:
         if not args.no_log:
             gw_args += ["--log", str(tmp / f"log-{name}")]
         procs[name] = start(gw_args + args.gateway_args.split(), f"http://127.0.0.1:{port}/healthz", src)
+    relays: list[str] = []
+    if args.ceiling:
+        ports["pipe"] = free_port()
+        procs["pipe"] = start_pipe(ports["pipe"], up_port)
+        relays.append("pipe")
+        nginx_port = free_port()
+        nginx = start_nginx(nginx_port, up_port, tmp)
+        if nginx is not None:
+            ports["nginx"], procs["nginx"] = nginx_port, nginx
+            relays.append("nginx")
     targets = list(ports)
+    gateways = [n for n in targets[1:] if n not in relays]
     loadavg_start = os.getloadavg()[0]
     try:
         # Each gateway process, and separately everything it started (its detection worker).
         meter = CpuMeter({"stub": [upstream.pid], **{name: [procs[name].pid] for name in targets[1:]},
-                          **{f"{name}_detection": children(procs[name].pid) for name in targets[1:]}})
+                          **{f"{name}_detection": children(procs[name].pid) for name in gateways},
+                          # nginx: the master and its worker
+                          **({"nginx": [procs["nginx"].pid, *children(procs["nginx"].pid)]} if "nginx" in procs else {})})
         # Warm every path (connection pools, caches) before measuring.
         for name in targets:
             run_load(open_loop(ports[name], 200, 2, args.accounts))
