@@ -129,6 +129,27 @@ def test_per_account_rescoring_flags_an_attacker_between_full_passes(tmp_path):
     assert core.rescore_partial() == {}  # nothing changed since
 
 
+def test_per_account_rescoring_without_linkage_tables_scores_the_same(tmp_path):
+    # Partial rescoring forms no campaigns, so it builds its FeatureSet
+    # without what only linkage reads; the per-account results must not move.
+    from antidistill.respond.scan import score_features
+
+    events, accounts = mixed_traffic().write(tmp_path)
+    policy = load_policy()
+    core = replay(events, accounts, policy)
+    full = core.state.feature_set(linkage=True)
+    with_linkage, _ = score_features(full, policy, with_campaigns=False)
+    fs = core.state.feature_set(linkage=False)
+    assert fs.infra.empty and fs.activity.empty and fs.end_users.empty and not fs.linkage
+    without, _ = score_features(fs, policy, with_campaigns=False)
+    key = lambda r: (r.account_id, r.verdict, round(r.score, 9), tuple(r.tactics), r.signals)  # noqa: E731
+    assert [key(r) for r in without] == [key(r) for r in with_linkage]
+    # Not trivial: accounts are templated, and the skipped pairs across accounts exist.
+    assert fs.templates.templated_per_account and fs.templates.templated_per_account == full.templates.templated_per_account
+    assert full.templates.shared_pairs and not fs.templates.shared_pairs
+    assert {"harvester", "carlini", "thief"} <= {r.account_id for r in without if r.verdict != "benign"}
+
+
 def test_state_survives_a_json_round_trip(tmp_path):
     events, accounts = mixed_traffic().write(tmp_path)
     policy = load_policy()

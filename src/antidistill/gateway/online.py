@@ -516,8 +516,17 @@ def _profile_frame(profile: pd.DataFrame | None, accounts: list[str]) -> pd.Data
     return seen.sort_values("account_id").reset_index(drop=True)
 
 
-def feature_set(states: dict[str, AccountState], cp: CompiledPolicy, profile: pd.DataFrame | None = None) -> FeatureSet:
-    """The batch pipeline's FeatureSet, built from online per-account state."""
+def feature_set(states: dict[str, AccountState], cp: CompiledPolicy, profile: pd.DataFrame | None = None, *,
+                linkage: bool = True) -> FeatureSet:
+    """The batch pipeline's FeatureSet, built from online per-account state.
+
+    ``linkage=False``, as ``features.extract_features`` takes it: no
+    campaigns will be formed from the result (per-account rescoring, end
+    users), so the tables only linkage reads (``infra``, ``activity``,
+    ``end_users``) are left empty and the capability-sweep detector mines
+    templates only within each account (its scores are the same; the
+    pairs across accounts it skips are linkage evidence).
+    """
     ids = sorted(states)
     rows = [states[a].aggregates(a, cp) for a in ids]
     # Column by column, straight into numpy (one DataFrame construction):
@@ -537,13 +546,14 @@ def feature_set(states: dict[str, AccountState], cp: CompiledPolicy, profile: pd
     for a in ids:
         s = states[a]
         samples.extend((a, *sample) for sample in s.samples)
-        for kind in sorted(s.infra):
-            infra.extend((a, kind, v) for v in sorted(s.infra[kind]))
-        activity.extend((a, b, n) for b, n in sorted(s.activity.items()))
+        if linkage:
+            for kind in sorted(s.infra):
+                infra.extend((a, kind, v) for v in sorted(s.infra[kind]))
+            activity.extend((a, b, n) for b, n in sorted(s.activity.items()))
+            end_users.extend((a, u, n) for u, n in sorted(s.end_users.items()))
         for reason in sorted(s.evidence):
             evidence.extend((a, reason, rid, ts) for _e, rid, ts in s.evidence[reason])
         predict.extend((a, u, rid, ts, rq, rs) for _e, rid, u, ts, rq, rs in sorted(s.predict, key=lambda p: p[:2]))
-        end_users.extend((a, u, n) for u, n in sorted(s.end_users.items()))
     return FeatureSet(
         accounts=agg,
         samples=pd.DataFrame(samples, columns=SAMPLE_COLUMNS),
@@ -555,6 +565,7 @@ def feature_set(states: dict[str, AccountState], cp: CompiledPolicy, profile: pd
         end_users=pd.DataFrame(end_users, columns=["account_id", "end_user", "n_requests"]),
         domains=list(cp.policy.domains),
         rules=list(cp.policy.rules),
+        linkage=linkage,
     )
 
 
@@ -655,9 +666,9 @@ class OnlineState:
         changed, self.end_users_changed = self.end_users_changed, set()
         return changed
 
-    def feature_set(self, accounts: Iterable[str] | None = None) -> FeatureSet:
+    def feature_set(self, accounts: Iterable[str] | None = None, *, linkage: bool = True) -> FeatureSet:
         states = self.accounts if accounts is None else {a: self.accounts[a] for a in accounts if a in self.accounts}
-        return feature_set(states, self.cp, self.profile)
+        return feature_set(states, self.cp, self.profile, linkage=linkage)
 
     # --- snapshots -------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
@@ -681,8 +692,8 @@ class OnlineState:
         return state
 
     def end_user_feature_set(self, keys: Iterable[str]) -> FeatureSet:
-        """End users as accounts (no sign-up profile), as ``respond.scan._end_users`` builds them."""
-        return feature_set({k: self.end_users[k] for k in keys if k in self.end_users}, self.cp, None)
+        """End users as accounts (no sign-up profile, no linkage), as ``respond.scan._end_users`` builds them."""
+        return feature_set({k: self.end_users[k] for k in keys if k in self.end_users}, self.cp, None, linkage=False)
 
 
 _TS_CACHE: tuple[int, str] = (-1, "")
