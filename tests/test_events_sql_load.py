@@ -209,6 +209,13 @@ EDGE_LINES = [
     GOOD_LINES[2].replace(b'"instances":', b'"messages":5,"instances":'),
     GOOD_LINES[0].replace(b'"status":200', b'"status":200,"status":"x"'),
     GOOD_LINES[0].replace(b'"role":"user","content":"first question"', b'"role":"user","content":"a","content":"b"'),
+    # repeated keys in objects of two keys and of more (decided without and with list_unique)
+    GOOD_LINES[0].replace(b'"role":"user","content":"first question"', b'"role":"user","role":"system"'),
+    GOOD_LINES[0].replace(b'"role":"user","content":"first question"', b'"role":"user","content":"a","name":"n","role":"x"'),
+    GOOD_LINES[0].replace(b'"role":"user","content":"first question"', b'"role":"user","content":"a","name":"n","name":"m"'),
+    GOOD_LINES[0].replace(b'"status":200', b'"status":200,"extra":1,"extra":2'),
+    # missing and null where only one of them is allowed
+    GOOD_LINES[1].replace(b'"prompt":"Once upon a time",', b''),
     GOOD_LINES[0].replace(b'"status":200', b'"status":200,'),
     GOOD_LINES[0].replace(b'"latency_ms":812.5', b'"latency_ms":NaN'),
     GOOD_LINES[0].replace(b'"latency_ms":812.5', b'"latency_ms":1e400'),
@@ -224,6 +231,18 @@ EDGE_LINES = [
     b"[]",
     b"12",
 ]
+
+
+def test_type_signature_reads_the_list_cast():
+    """On this DuckDB the types are checked on json_type()'s list cast to
+    VARCHAR (missing: NULL, JSON null: 'NULL'), the fast spelling the edge
+    cases above exercise; another spelling falls back to a lambda per path."""
+    from antidistill.events import sql_load
+
+    assert "ty::VARCHAR" in sql_load._types_check()
+    con = duckdb.connect()
+    ty = con.execute("""SELECT json_type('{"a": null}', ['$', '$.a', '$.b'])::VARCHAR""").fetchone()[0]
+    assert ty == "[OBJECT, 'NULL', NULL]"
 
 
 @pytest.mark.parametrize("bodies", ["all", "predict"])
