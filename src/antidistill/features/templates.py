@@ -41,6 +41,8 @@ _PRIME = np.uint64((1 << 31) - 1)
 _HASH_SEED = 1
 #: Candidate pairs handled at a time (memory: some tens of bytes per pair).
 _PAIR_CHUNK = 1 << 18
+#: Candidate pairs whose signatures are compared at a time (two gathered rows of NUM_PERM uint32 each).
+_AGREE_SLICE = 1 << 15
 _WINDOW_STEP = MAX_BUCKET // 2
 _BAND_MULT = np.uint64(0x9E3779B97F4A7C15)
 _TRIU: dict[int, tuple[np.ndarray, np.ndarray]] = {}
@@ -240,7 +242,6 @@ def _sibling_pairs(sig: np.ndarray, bands: int, rows: int, threshold: float, nor
     num_perm = sig.shape[1]
     # Exactly the comparison (sig[i] == sig[j]).mean() >= threshold.
     need = next(c for c in range(num_perm + 1) if c / num_perm >= threshold)
-    sig_t = np.ascontiguousarray(sig.T)
     seen: list[_Band] = []
     for band in range(bands):
         current, order, sizes = _bucket(sig, band, rows, groups)
@@ -251,10 +252,11 @@ def _sibling_pairs(sig: np.ndarray, bands: int, rows: int, threshold: float, nor
             # Identical normalised text is a repeat, not a sibling with another slot.
             keep = norm_id[left] != norm_id[right]
             left, right = left[keep], right[keep]
-            agree = np.zeros(len(left), dtype=np.int8)
-            for row in sig_t:
-                agree += row[left] == row[right]
-            keep = agree >= need
+            keep = np.empty(len(left), dtype=bool)
+            # Whole signature rows gathered at once (contiguous), in slices that bound memory.
+            for lo in range(0, len(left), _AGREE_SLICE):
+                hi = lo + _AGREE_SLICE
+                keep[lo:hi] = np.count_nonzero(sig[left[lo:hi]] == sig[right[lo:hi]], axis=1) >= need
             yield left[keep], right[keep]
         seen.append(current)
 
