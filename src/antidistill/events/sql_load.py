@@ -361,6 +361,7 @@ def _columns() -> dict[str, str]:
     }
 
 
+@functools.cache
 def _chunk_sql(guarded: bool, bodies: str = "all") -> str:
     """``_ad_lines`` (line, text) -> ``ok``, ``ip_check`` and the row of each line.
 
@@ -368,7 +369,8 @@ def _chunk_sql(guarded: bool, bodies: str = "all") -> str:
     runs the guarded one, which checks every line first). ``bodies``: which
     lines keep their request and response bodies (``"all"``, or
     ``"predict"``: only ``/v1/predict`` lines; the others are not even
-    extracted)."""
+    extracted). Built on first use (not at import: the types check probes
+    DuckDB once, see _types_check)."""
     keep_body = "ty[1] = 'OBJECT'" if bodies == "all" else f"ty[1] = 'OBJECT' AND v.endpoint = '{PREDICT}'"
     ok = " AND ".join(f"coalesce(({c}), false)" for c in _checks().values())
     types = f"json_type(text, {_sql_list(_TYPE_PATHS)})"
@@ -405,8 +407,6 @@ FROM checked
 """
 
 
-#: (guarded, bodies) -> SQL
-_CHUNK_SQL = {(g, b): _chunk_sql(guarded=g, bodies=b) for g in (False, True) for b in BODIES}
 _INSERT_COLUMNS = ", ".join("$source_file" if n == "source_file" else n for n in EVENT_SCHEMA.names)
 
 
@@ -731,7 +731,9 @@ def _no_checkpoints(con: duckdb.DuckDBPyConnection) -> Callable[[], None]:
 class _Loader:
     def __init__(self, con: duckdb.DuckDBPyConnection, table: str, stream: EventStream, bodies: str = "all") -> None:
         self.con, self.table, self.stream = con, table, stream
-        self.sql = _CHUNK_SQL[(False, bodies)], _CHUNK_SQL[(True, bodies)]
+        if bodies not in BODIES:
+            raise KeyError((False, bodies))
+        self.sql = _chunk_sql(False, bodies), _chunk_sql(True, bodies)
         # Rows of the Python path get the same treatment of bodies.
         self.python_select = "*" if bodies == "all" else (
             f"* REPLACE (CASE WHEN endpoint = '{PREDICT}' THEN request_json ELSE '' END AS request_json, "

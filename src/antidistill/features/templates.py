@@ -185,10 +185,9 @@ def _bucket(sig: np.ndarray, band: int, rows: int, groups: np.ndarray | None) ->
     pos[order] = np.arange(n) - starts[key[order]]
     last = None
     if sizes.max(initial=0) > MAX_BUCKET:
-        big = np.maximum(sizes - MAX_BUCKET, 0)
         # Window starts are range(0, size - step, step): the last is the
         # largest multiple of the step below size - step.
-        last = np.where(big > 0, (sizes - _WINDOW_STEP - 1) // _WINDOW_STEP * _WINDOW_STEP, -1)[key].astype(np.int32)
+        last = np.where(sizes > MAX_BUCKET, (sizes - _WINDOW_STEP - 1) // _WINDOW_STEP * _WINDOW_STEP, -1)[key].astype(np.int32)
     return _Band(key.astype(np.int32), pos, last), order, sizes
 
 
