@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from antidistill.detect.base import Detector, Signal, noisy_or, rollup, signal_dicts
 from antidistill.link.graph import ACTOR_KINDS, IDENTITY_KINDS, WORDING_KINDS, build_graph, communities, merge_same_script
@@ -32,6 +32,16 @@ EDGE_ONLY_LINKS = {
     "template": "prompts written from the same templates",
     "activity_sync": "active in the same 10-minute windows",
 }
+
+
+class _Judged(NamedTuple):
+    """A group judged a campaign: its flagged members, score and tactics,
+    and every member it was judged on."""
+
+    flagged: set[str]
+    score: float
+    tactics: set[str]
+    members: list[str]
 
 
 @dataclass
@@ -58,10 +68,9 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
     campaigns: list[Campaign] = []
     member_of: dict[str, str] = {}
 
-    def judge(members: list[str]) -> tuple[set[str], float, set[str]] | None:
+    def judge(members: list[str]) -> _Judged | None:
         """Judge one group on its pooled traffic and lift its members
-        (``score``, ``signals``, ``tactics`` updated in place); the members
-        flagged afterwards, the group's score and tactics, or None when the
+        (``score``, ``signals``, ``tactics`` updated in place); None when the
         group is no campaign."""
         gid = "group:" + members[0]
         fs.groups[gid] = members
@@ -133,30 +142,26 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
                     tactics[m] |= set(lifts)
             if policy.verdict(score[m]) != "benign":
                 lifted.append(m)
-        return (set(lifted), c_score, c_tactics) if len(lifted) >= 2 else None
+        return _Judged(set(lifted), c_score, c_tactics, members) if len(lifted) >= 2 else None
 
-    judged: list[tuple[set[str], float, set[str], list[str]]] = []
-    for members in communities(ag):
-        verdict = judge(members)
-        if verdict is not None:
-            judged.append((*verdict, members))
+    judged = [j for j in map(judge, communities(ag)) if j is not None]
     # Louvain can cut one big script-run operation along which lines its
     # accounts happened to draw, and cores split off by their own cards;
     # campaigns whose members run the same script are one.
     lines = ag.script_lines()
-    flagged = set().union(*(j[0] for j in judged)) if judged else set()
-    for merged in merge_same_script([j[0] for j in judged], lines, flagged):
-        parts = [j for j in judged if j[0] <= merged]
-        c_score = max(j[1] for j in parts)
-        c_tactics = set().union(*(j[2] for j in parts))
+    flagged = set().union(*(j.flagged for j in judged))
+    for merged in merge_same_script([j.flagged for j in judged], lines, flagged):
+        parts = [j for j in judged if j.flagged <= merged]
+        c_score = max(j.score for j in parts)
+        c_tactics = set().union(*(j.tactics for j in parts))
         if len(parts) > 1:
             # Judged again as one: a line the operation made its own is
             # spread over its pieces, and only the whole shows it.
-            again = judge(sorted(set().union(*(j[3] for j in parts))))
+            again = judge(sorted(set().union(*(j.members for j in parts))))
             if again is not None:
-                merged = merged | again[0]
-                c_score = max(c_score, again[1])
-                c_tactics |= again[2]
+                merged = merged | again.flagged
+                c_score = max(c_score, again.score)
+                c_tactics |= again.tactics
         lifted = sorted(merged)
         cid = "cmp-" + hashlib.sha256("\n".join(lifted).encode()).hexdigest()[:12]
         for m in lifted:

@@ -317,16 +317,17 @@ def _place_by_script(cores: list[list[str]], pending: list[str], lines: list[set
     vocab = {i for cnt in counts for i in cnt}
     if not vocab:
         return {}
-    totals = [sum(cnt.values()) for cnt in counts]
+    log_totals = [math.log(sum(cnt.values()) + SCRIPT_FIT_ALPHA * len(vocab)) for cnt in counts]
     fitted: dict[str, int] = {}
     for n in pending:
         used = [i for i in member_lines.get(n, ()) if i in vocab]
         if not used:
             continue
-        fit = sorted(((sum(math.log((counts[k].get(i, 0) + SCRIPT_FIT_ALPHA) / (totals[k] + SCRIPT_FIT_ALPHA * len(vocab)))
-                           for i in used), -k) for k in range(len(cores))), reverse=True)
-        if fit[0][0] - fit[1][0] >= math.log(SCRIPT_FIT_RATIO):
-            fitted[n] = -fit[0][1]
+        fit = [sum(math.log(cnt.get(i, 0) + SCRIPT_FIT_ALPHA) for i in used) - len(used) * log_t
+               for cnt, log_t in zip(counts, log_totals, strict=True)]
+        best, second = sorted(range(len(cores)), key=lambda k: (-fit[k], k))[:2]
+        if fit[best] - fit[second] >= math.log(SCRIPT_FIT_RATIO):
+            fitted[n] = best
     return fitted
 
 
