@@ -173,24 +173,24 @@ def serve_pipe(listen_port: int, up_port: int) -> None:
     class Client(asyncio.Protocol):
         def connection_made(self, transport) -> None:
             self.transport = transport
-            self.up = None
+            self.up_t = None  # the upstream transport, once connected
             self.pending: list[bytes] = []
             asyncio.get_running_loop().create_task(self.connect())
 
         async def connect(self) -> None:
-            t, self.up = await asyncio.get_running_loop().create_connection(lambda: Up(self), "127.0.0.1", up_port)
+            t, _ = await asyncio.get_running_loop().create_connection(lambda: Up(self), "127.0.0.1", up_port)
             if self.pending:
                 t.write(b"".join(self.pending))
             self.up_t = t
 
         def data_received(self, data: bytes) -> None:
-            if self.up is None:
+            if self.up_t is None:
                 self.pending.append(data)
             else:
                 self.up_t.write(data)
 
         def connection_lost(self, exc) -> None:
-            if self.up is not None:
+            if self.up_t is not None:
                 self.up_t.close()
 
     async def main() -> None:

@@ -88,7 +88,7 @@ from antidistill.gateway.upstream import (
 from antidistill.policy import Policy, PolicyError, load_policy
 
 log = logging.getLogger("antidistill.gateway")
-PROXIED = ("/v1/chat/completions", "/v1/completions", "/v1/predict")
+PROXIED = frozenset(("/v1/chat/completions", "/v1/completions", "/v1/predict"))
 _HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-authorization",
                 "proxy-authenticate", "content-length", "content-encoding", "host"}
 _JSON = b"application/json"
@@ -462,10 +462,19 @@ class _ClientGone(Exception):
     """The client disconnected before its request body was read."""
 
 
-async def _read_body(receive, headers: dict[bytes, bytes], limit: int) -> bytes:
+def _check_declared_size(headers: dict[bytes, bytes], limit: int) -> None:
+    """Refused(413) when the request's Content-Length is already past ``limit``."""
     declared = headers.get(b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise Refused(413, "body_too_large", f"request body of {declared.decode()} bytes exceeds the limit of {limit} bytes")
+
+
+def _too_large(limit: int) -> Refused:
+    return Refused(413, "body_too_large", f"request body exceeds the limit of {limit} bytes")
+
+
+async def _read_body(receive, headers: dict[bytes, bytes], limit: int) -> bytes:
+    _check_declared_size(headers, limit)
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -475,7 +484,7 @@ async def _read_body(receive, headers: dict[bytes, bytes], limit: int) -> bytes:
         chunk = msg.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise Refused(413, "body_too_large", f"request body exceeds the limit of {limit} bytes")
+            raise _too_large(limit)
         chunks.append(chunk)
         if not msg.get("more_body", False):
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
@@ -843,10 +852,9 @@ class GatewayApp:
         self.gateway = gw
         self.rest = rest
         self.state = rest.state
-        self._proxied = frozenset(PROXIED)
 
     async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] == "http" and scope["path"] in self._proxied:
+        if scope["type"] == "http" and scope["path"] in PROXIED:
             if scope["method"] == "POST":
                 return await proxy(self.gateway, ASGIChannel(scope, receive, send))
             exc = Refused(405, "method_not_allowed", f"{scope['path']} takes POST")

@@ -27,35 +27,37 @@ a client that goes away mid-answer, unparseable requests (400 and close).
 from __future__ import annotations
 
 import asyncio
-import http
 import logging
-import re
 import urllib.parse
 from collections import deque
 from typing import Any
 
 import httptools
+from uvicorn.protocols.http.httptools_impl import HEADER_RE as _BAD_NAME
+from uvicorn.protocols.http.httptools_impl import HEADER_VALUE_RE as _BAD_VALUE
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE
 
-from antidistill.gateway.app import PROXIED, Channel, GatewayApp, Refused, _ClientGone, _error_body, proxy
+from antidistill.gateway.app import (
+    PROXIED,
+    Channel,
+    GatewayApp,
+    Refused,
+    _check_declared_size,
+    _ClientGone,
+    _error_body,
+    _too_large,
+    proxy,
+)
 from antidistill.gateway.upstream import Wakeup
 
 log = logging.getLogger("antidistill.gateway.server")
 
-_STATUS = {}
-for _code in range(100, 600):
-    try:
-        _phrase = http.HTTPStatus(_code).phrase.encode()
-    except ValueError:
-        _phrase = b""
-    _STATUS[_code] = b"HTTP/1.1 %d %s\r\n" % (_code, _phrase)
 _CLOSE = b"connection: close\r\n"
-_BAD_NAME = re.compile(b'[\x00-\x1f\x7f()<>@,;:\\[\\]={} \t\\\\"]')
-_BAD_VALUE = re.compile(b"[\x00-\x08\x0a-\x1f\x7f]")
 _PAUSE_READING_AT = 1 << 20  # bytes of request body buffered
 
 
 def _status_line(status: int) -> bytes:
-    line = _STATUS.get(status)
+    line = STATUS_LINE.get(status)
     return line if line is not None else b"HTTP/1.1 %d \r\n" % status
 
 
@@ -125,24 +127,19 @@ class _Request(Channel):
             self.body_parts.append(data)
         if self.size > _PAUSE_READING_AT:
             self.conn.pause_reading()  # until the handler takes the body
-        self._wake()
+        self.waiter.set()
 
     def finish_body(self) -> None:
         self.complete = True
-        self._wake()
+        self.waiter.set()
 
     def lost(self) -> None:
         self.gone_ = True
-        self._wake()
-
-    def _wake(self) -> None:
         self.waiter.set()
 
     # --- Channel --------------------------------------------------------------
     async def body(self, limit: int) -> bytes:
-        declared = self.headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise Refused(413, "body_too_large", f"request body of {declared.decode()} bytes exceeds the limit of {limit} bytes")
+        _check_declared_size(self.headers, limit)
         if self.expect_continue and not self.complete and not self.gone_:
             self.expect_continue = False
             self.conn.write(b"HTTP/1.1 100 Continue\r\n\r\n")
@@ -150,7 +147,7 @@ class _Request(Channel):
             self.conn.resume_reading()
             await self.waiter.wait()
         if self.too_large or self.size > limit:
-            raise Refused(413, "body_too_large", f"request body exceeds the limit of {limit} bytes")
+            raise _too_large(limit)
         if not self.complete:
             raise _ClientGone()
         parts = self.body_parts
@@ -207,16 +204,13 @@ class GatewayProtocol(asyncio.Protocol):
     def __init__(self, config, server_state, app_state: dict[str, Any], _loop: asyncio.AbstractEventLoop | None = None) -> None:
         if not config.loaded:
             config.load()
-        self.config = config
         self.asgi = config.loaded_app
         app = self.asgi
         while not isinstance(app, GatewayApp) and hasattr(app, "app"):
             app = app.app  # uvicorn's middlewares around it, if any
         if not isinstance(app, GatewayApp):
             raise TypeError("GatewayProtocol serves a GatewayApp")
-        self.gw_app = app
         self.gateway = app.gateway
-        self.proxied = frozenset(PROXIED)
         self.loop = _loop or asyncio.get_event_loop()
         self.server_state = server_state
         self.app_state = app_state
@@ -319,10 +313,10 @@ class GatewayProtocol(asyncio.Protocol):
 
     def _begin(self, req: _Request) -> None:
         self.current = req
-        if req.path in self.proxied and req.method == "POST":
+        if req.path in PROXIED and req.method == "POST":
             coro = self._run_proxy(req)
         else:
-            coro = self._run_asgi(req)
+            coro = _ASGICall(self, req).run()
         task = self.loop.create_task(coro)
         tasks = self.server_state.tasks
         tasks.add(task)
@@ -340,9 +334,6 @@ class GatewayProtocol(asyncio.Protocol):
                 self.close()
         if not req.responded and not self.closing:
             self.close()  # the handler ended without an answer (client gone)
-
-    async def _run_asgi(self, req: _Request) -> None:
-        await _ASGICall(self, req).run()
 
     def response_done(self, req: _Request, close: bool) -> None:
         """The answer to ``req`` is out: close, or go on with the next request."""
@@ -402,8 +393,7 @@ class GatewayProtocol(asyncio.Protocol):
             self.transport.resume_reading()
 
     def close(self) -> None:
-        if not self.closing:
-            self.closing = True
+        self.closing = True
         t = self.transport
         if t is not None and not t.is_closing():
             t.close()
