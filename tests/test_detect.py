@@ -321,3 +321,48 @@ def test_two_operations_sharing_a_stock_system_prompt_stay_apart(tmp_path):
     assert all(acc[a].verdict != "benign" for a in acc)
     assert len({camp[f"a-{k}"] for k in range(10)}) == 1 and len({camp[f"b-{k}"] for k in range(10)}) == 1
     assert camp["a-0"] != camp["b-0"] and None not in camp.values()
+
+
+def test_heavy_neighbours_do_not_drown_a_campaign_spread_thin(tmp_path, monkeypatch):
+    import antidistill.link.campaigns as campaigns
+    # Thirty accounts on one card, three reasoning requests each, behind the
+    # same proxy network as two heavy customers and a reseller platform that
+    # ask for reasoning about a third of the time (enough to be looked at,
+    # not enough to be a harvest). Summed, the neighbours' 1,600 requests
+    # would bury the campaign's 90.
+    t = Traffic(31)
+    for k in range(30):
+        acct = f"thin-{k}"
+        t.account(acct, created=f"2026-03-30T0{k % 5}:00:00Z", payment_fingerprint="pay-thin", email_domain=f"t{k}.example")
+        for i in range(3):
+            t.chat(acct, t.rng.choice(PHRASES).format(f"{DOMAIN_TOPICS[(k + i) % len(DOMAIN_TOPICS)]} case {k}-{i}"),
+                   ip=f"203.0.113.{k % 8}", content=LONG_ANSWER)
+    for acct in ("heavy-0", "heavy-1", "reseller"):
+        t.account(acct, created="2025-06-01T08:00:00Z", email_domain=f"{acct}.example")
+        for i in range(500 if acct.startswith("heavy") else 600):
+            user = {"user": f"shop-{i % 12}"} if acct == "reseller" else {}
+            if i % 20 < 7:
+                t.chat(acct, t.rng.choice(PHRASES).format(f"{t.rng.choice(DOMAIN_TOPICS)}, ticket {i}"), ip=f"203.0.113.{i % 8}",
+                       content=LONG_ANSWER, **user)
+            else:
+                t.chat(acct, f"refactor function {i} of service {acct} and keep the tests green", ip=f"203.0.113.{i % 8}", **user)
+    # Community detection can leave such neighbours in the campaign's
+    # community (it did for a simulated campaign of 340 accounts); here they
+    # are put there, so that the test is about how the group is judged.
+    monkeypatch.setattr(campaigns, "communities", lambda ag: [sorted(ag.graph)])
+    acc, result = scan(tmp_path, t)
+    thin = [a for a in acc.values() if a.account_id.startswith("thin-")]
+    assert all(a.verdict != "benign" for a in thin)
+    assert len({a.campaign_id for a in thin}) == 1 and thin[0].campaign_id is not None
+    assert all(acc[a].verdict == "benign" for a in ("heavy-0", "heavy-1", "reseller"))
+
+
+def test_pooled_counts_weigh_members_and_skip_missing_values():
+    import pandas as pd
+
+    from antidistill.detect.base import rollup
+
+    table = pd.DataFrame({"n_chat": [10, 1000, None], "max_burst": [1, 5, 2]}, index=["a", "b", "c"])
+    group = {"g": ["a", "b", "c"]}
+    assert rollup(table, group).loc["g"].to_dict() == {"n_chat": 1010, "max_burst": 5}
+    assert rollup(table, group, {"b": 0.01}).loc["g"].to_dict() == {"n_chat": 20, "max_burst": 5}

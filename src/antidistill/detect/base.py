@@ -145,21 +145,30 @@ def build_detectors(policy: Policy) -> list[Detector]:
     return detectors
 
 
-def rollup(measurements: pd.DataFrame, groups: dict[str, list[str]]) -> pd.DataFrame:
+def rollup(measurements: pd.DataFrame, groups: dict[str, list[str]],
+           weights: dict[str, float] | None = None) -> pd.DataFrame:
     """Combine per-account measurements into per-group ones.
 
     Counts add up; columns named ``dom_*`` or ``max_*`` are flags or peaks and
     take the maximum; ``first_*`` the minimum and ``last_*`` the maximum.
+    ``weights`` (account -> factor, default 1) scales an account's counts
+    before they are added, so that its shares stay its own but it weighs less
+    in the group's.
     """
     rows = {}
     for gid, members in groups.items():
         part = measurements.loc[[m for m in members if m in measurements.index]]
+        if weights:
+            factor = pd.Series([weights.get(m, 1.0) for m in part.index], index=part.index)
         row = {}
         for col in part.columns:
             if col.startswith(("dom_", "max_", "last_")):
                 row[col] = part[col].max()
             elif col.startswith("first_"):
                 row[col] = part[col].min()
+            elif weights:
+                # Missing values count as nothing, as in the plain sum.
+                row[col] = part[col].mul(factor).sum()
             else:
                 row[col] = part[col].sum()
         rows[gid] = row

@@ -68,6 +68,19 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
     campaigns: list[Campaign] = []
     member_of: dict[str, str] = {}
 
+    def pool_of(members: list[str]) -> tuple[list[str], dict[str, float]]:
+        """The members whose traffic a group is judged on, and the weight of
+        each: platforms are left out (their traffic is many people's), and
+        no member counts for more than ``pool_member_cap`` times the median
+        member's volume, so that a few heavy neighbours cannot drown a
+        campaign spread thin."""
+        pooled = [m for m in members if agg.at[m, "n_end_users"] < PLATFORM_MIN_END_USERS]
+        if not pooled:
+            return [], {}
+        volume = agg.loc[pooled, "n_requests"].astype(float)
+        cap = linkage.pool_member_cap * max(float(volume.median()), 1.0)
+        return pooled, {m: cap / v for m, v in volume.items() if v > cap}
+
     def judge(members: list[str]) -> _Judged | None:
         """Judge one group on its pooled traffic and lift its members
         (``score``, ``signals``, ``tactics`` updated in place); None when the
@@ -76,10 +89,11 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
         fs.groups[gid] = members
         strengths: dict[str, float] = {}
         camp_signals: list[dict[str, Any]] = []
-        for d in detectors:
+        pooled, weights = pool_of(members)
+        for d in detectors if pooled else ():
             if not d.tactic or not getattr(d, "campaign_level", True):
                 continue
-            sc = d.score(rollup(measurements[d.name], {gid: members}), fs).get(gid)
+            sc = d.score(rollup(measurements[d.name], {gid: pooled}, weights), fs).get(gid)
             if sc is not None:
                 strengths[d.tactic] = max(strengths.get(d.tactic, 0.0), sc.strength)
                 if sc.strength >= SIGNAL_FLOOR:

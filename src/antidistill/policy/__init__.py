@@ -69,6 +69,9 @@ class Linkage(BaseModel):
     min_member_pattern_actor_linked: float = Field(ge=0, le=1)
     min_member_pattern_wording_linked: float = Field(ge=0, le=1)
     min_member_pattern_infra_only: float = Field(ge=0, le=1)
+    #: In a group's pooled traffic no member counts for more than this many
+    #: times the group's median member volume.
+    pool_member_cap: float = Field(default=5.0, gt=0)
 
 
 class Policy(BaseModel):
