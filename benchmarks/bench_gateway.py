@@ -67,12 +67,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(args: list[str], health: str, src: Path | None = None) -> subprocess.Popen:
-    """``antidistill ARGS`` as a process (from another source tree ``src`` when given), once ``health`` answers."""
+def start(args: list[str], health: str, src: Path | None = None, argv: list[str] | None = None) -> subprocess.Popen:
+    """``antidistill ARGS`` (or the command ``argv``) as a process, from another source tree ``src`` when given, once ``health`` answers."""
     import httpx
 
     env = {**os.environ, "PYTHONPATH": str(src)} if src else None
-    proc = subprocess.Popen([sys.executable, "-c", "from antidistill.cli import app; app()", *args],
+    proc = subprocess.Popen(argv or [sys.executable, "-c", "from antidistill.cli import app; app()", *args],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=env)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -82,7 +82,7 @@ def start(args: list[str], health: str, src: Path | None = None) -> subprocess.P
         except httpx.HTTPError:
             time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL)
-    raise RuntimeError(f"{args[0]} did not start")
+    raise RuntimeError(f"{(argv or args)[0]} did not start")
 
 
 # --- CPU accounting from /proc ----------------------------------------------
@@ -286,8 +286,14 @@ def requests_for(port: int, n_accounts: int) -> list[bytes]:
                           f"sk-{i % n_accounts}") for i in range(64)]
 
 
-async def open_loop(port: int, rate: float, seconds: float, n_accounts: int) -> dict:
-    """Send at a fixed rate; latency is from the scheduled send time (no coordinated omission)."""
+async def open_loop(port: int, rate: float, seconds: float, n_accounts: int, trace: list | None = None,
+                    first_seq: int = 0) -> dict:
+    """Send at a fixed rate; latency is from the scheduled send time (no coordinated omission).
+
+    With ``trace`` (a list): every request carries an ``x-bench-seq`` header
+    (``first_seq`` + its index) and ``(seq, due, sent, done, status)`` of each
+    is appended to the list (``bench_gateway_trace.py``).
+    """
     reqs = requests_for(port, n_accounts)
     pool = await connect(port, 64)
     free: asyncio.Queue = asyncio.Queue()
@@ -299,12 +305,19 @@ async def open_loop(port: int, rate: float, seconds: float, n_accounts: int) -> 
 
     async def one(i: int, due: float) -> None:
         nonlocal errors
+        data = reqs[i % len(reqs)]
+        if trace is not None:
+            data = data.replace(b"\r\n", b"\r\nx-bench-seq: %d\r\n" % (first_seq + i), 1)
         conn = await free.get()
         try:
-            status = await conn.post(reqs[i % len(reqs)])
+            sent = time.perf_counter()
+            status = await conn.post(data)
+            done = time.perf_counter()
             if status != 200:
                 errors += 1
-            lat.append(time.perf_counter() - due)
+            lat.append(done - due)
+            if trace is not None:
+                trace.append((first_seq + i, due, sent, done, status))
         finally:
             free.put_nowait(conn)
 
