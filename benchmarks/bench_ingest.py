@@ -111,7 +111,7 @@ con.execute(f"SET memory_limit = '{DUCKDB_MEMORY}'")
 con.execute(f"SET temp_directory = '{sys.argv[2]}'")
 loaded = load_events(con, [sys.argv[1]], bodies="predict")  # as scan calls it
 rows = con.execute("SELECT count(*) FROM events").fetchone()[0]
-print(f"ROWS {rows} PYTHON_LINES {loaded.python_lines} QUARANTINED {loaded.summary.quarantined}")
+print(f"ROWS {rows} FAST_LINES {loaded.fast_lines} PYTHON_LINES {loaded.python_lines} QUARANTINED {loaded.summary.quarantined}")
 """
 _BARE = """
 import sys, duckdb

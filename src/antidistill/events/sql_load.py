@@ -42,6 +42,8 @@ import gzip
 import io
 import os
 import queue
+import re
+import tempfile
 import threading
 import time
 import zlib
@@ -221,7 +223,8 @@ _STRUCTURE = {
 # orjson refuses, and control-character escapes (written \u001f by orjson,
 # \u001F by DuckDB). The number patterns start where a JSON number can
 # start; text inside strings that looks alike only costs a Python check.
-_NUMBER = r"\s*-?([0-9]+(\.[0-9]+)?[eE][+-]?[0-9]+\s*[,\]}]|[0-9]{16}|0\.00000|NaN|Infinity)"
+# DuckDB (yyjson) also takes nan, inf, Infinity in any case, which orjson refuses.
+_NUMBER = r"\s*-?([0-9]+(\.[0-9]+)?[eE][+-]?[0-9]+\s*[,\]}]|[0-9]{16}|0\.00000|(?i:nan|inf))"
 _RISKY = "|".join([
     r"[:,\[]" + _NUMBER,
     r",\s*[\]}]",
@@ -407,6 +410,203 @@ FROM checked
 """
 
 
+# -- the fast path: DuckDB's own reader -----------------------------------------
+#
+# read_json parses each line once, into typed columns of just the fields
+# flatten_event reads. Where it cannot show a line's row is the Python path's
+# own, the line goes to Python, so this path only has to be sure of what it
+# accepts:
+#
+# * Without ignore_errors, read_json fails on anything but an object per line,
+#   on an object or array where a field's STRUCT or list is declared (and the
+#   reverse), and on a key repeated in an object it reads into a STRUCT; the
+#   loader then tries the lines again in pieces (see _Loader._fast), and
+#   what is left goes to _parse. A key repeated among keys it does not read
+#   changes no column.
+# * It does cast scalars silently (the number 5 to the VARCHAR '5', an object
+#   to its JSON text, the string "5" to a BIGINT, 5.5 to 6, true to 1). So the
+#   fields read as VARCHAR are those of _STRING_KEYS, and a line where any key
+#   of that name holds something other than a string or null (found in the
+#   raw text: _FAST_PARTS) is not shown to it; the other scalars are read as
+#   JSON, whose text tells the type.
+# * A JSON null and a missing field both read as NULL: only the completions
+#   prompt tells them apart, and a NULL prompt goes to Python.
+# * What yyjson takes and orjson refuses (nan and inf literals, trailing
+#   commas, numbers beyond a double) and text where the two may differ are in
+#   the lines _RISKY_PARTS find. These lines and those of _FAST_PARTS are
+#   found in the reader thread (_Chunk.prepare) and read_json is shown
+#   ``null`` in their place (_Chunk.write_lines).
+# * Lines of /v1/predict keep their bodies, which read_json does not give: to Python.
+# * It gives one row per line, in order (WITH ORDINALITY; DuckDB skips only
+#   blank lines, which never reach it); the row count is checked against the
+#   line count.
+
+_STRING_KEYS = ("request_id", "ts", "account_id", "api_key_id", "client_ip", "user_agent", "endpoint",
+                "model", "user", "prompt", "role", "content", "text", "finish_reason")
+_FAST_PARTS = [
+    # a key read as VARCHAR whose value is not a string or null (nor nan: _RISKY_PARTS)
+    '"(' + "|".join(k for k in _STRING_KEYS if k != "content") + r')"\s*:\s*[^"\sn]',
+    # the same for "content", but for a list of objects (logprobs have one: a
+    # message content that is one is told by its text, see _fast_checks)
+    r'"content"\s*:\s*([^"\sn\[]|\[\s*[^\s{])',
+    # a key (or anything) spelled with escapes of printable ASCII characters
+    r"\\u00[2-7]",
+]
+_FAST_READ = {
+    **{k: "VARCHAR" for k in ("request_id", "ts", "account_id", "api_key_id", "client_ip", "user_agent", "endpoint")},
+    "status": "JSON",
+    "latency_ms": "JSON",
+    "request": ("STRUCT(model VARCHAR, \"user\" VARCHAR, prompt VARCHAR, messages STRUCT(role VARCHAR, content VARCHAR)[], "
+                + ", ".join(f"{k} JSON" for k in ("temperature", "top_p", "max_tokens", "n", "seed", "top_logprobs",
+                                                  "logprobs", "logit_bias", "tools", "response_format")) + ")"),
+    "response": ("STRUCT(choices STRUCT(message STRUCT(content VARCHAR), text VARCHAR, finish_reason VARCHAR)[], "
+                 "usage STRUCT(prompt_tokens JSON, completion_tokens JSON))"),
+}
+_JSON_NUMBER = r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?"
+
+
+def _not_objects(x: str) -> str:
+    """A content (VARCHAR) that is not a list of objects read_json cast to text."""
+    return f"({x} IS NULL OR NOT starts_with({x}, '[{{') OR NOT json_valid({x}))"
+
+
+def _int_ok(x: str, sql_type: str, signed: bool = False) -> str:
+    """``x`` (JSON text) is missing, null or an integer that fits ``sql_type`` (non-negative unless ``signed``)."""
+    return f"({x} IS NULL OR (regexp_full_match({x}, '{'-?' if signed else ''}[0-9]+') AND TRY_CAST({x} AS {sql_type}) IS NOT NULL))"
+
+
+def _num_ok(x: str) -> str:
+    """``x`` (JSON text) is missing, null or a finite number."""
+    return f"({x} IS NULL OR (regexp_full_match({x}, '{_JSON_NUMBER}') AND isfinite(TRY_CAST({x} AS DOUBLE))))"
+
+
+def _fast_checks() -> dict[str, str]:
+    """What a line read by read_json must meet for its row to be the Python path's row."""
+    r, s = "request", "response"
+    chat, completions = f"endpoint = '{CHAT}'", f"endpoint = '{COMPLETIONS}'"
+    logprobs = f"{r}.logprobs::VARCHAR"
+    return {
+        "ids": "request_id <> '' AND account_id <> ''",
+        "endpoint": f"endpoint IN ('{CHAT}', '{COMPLETIONS}')",
+        "ts": "ts_utc IS NOT NULL",
+        "status": "regexp_full_match(status, '[0-9]+') AND TRY_CAST(status::VARCHAR AS INTEGER) BETWEEN 100 AND 599",
+        "numbers": " AND ".join(_num_ok(f"{x}::VARCHAR") for x in ("latency_ms", f"{r}.temperature", f"{r}.top_p")),
+        "ints": " AND ".join([_int_ok(f"{r}.max_tokens::VARCHAR", "BIGINT"), _int_ok(f"{r}.n::VARCHAR", "INTEGER"),
+                              _int_ok(f"{r}.seed::VARCHAR", "BIGINT", signed=True),
+                              _int_ok(f"{r}.top_logprobs::VARCHAR", "INTEGER")]),
+        "logprobs": (f"{logprobs} IS NULL OR {logprobs} IN ('true', 'false') "
+                     f"OR ({completions} AND {_int_ok(logprobs, 'INTEGER')})"),
+        "request": f"{r} IS NOT NULL",
+        "messages": (f"NOT {chat} OR ({r}.messages IS NOT NULL AND "
+                     f"{_all(f'{r}.messages', 'x.role IS NOT NULL AND ' + _not_objects('x.content'))})"),
+        "prompt": f"NOT {completions} OR {r}.prompt IS NOT NULL",
+        # the rarer fields: their checks only where they are given
+        "logit_bias": (f"CASE WHEN {r}.logit_bias IS NULL THEN true ELSE starts_with({r}.logit_bias, '{{') AND "
+                       + _all(f"json_keys({r}.logit_bias)", "regexp_full_match(x, '[0-9]+')") + " AND "
+                       + _distinct(f"json_keys({r}.logit_bias)") + " AND "
+                       + _all(f"json_extract({r}.logit_bias, '$.*')",
+                              "regexp_full_match(x, '-?[0-9][0-9.eE+-]*') AND TRY_CAST(x AS DOUBLE) BETWEEN -100 AND 100")
+                       + " END"),
+        "tools": (f"CASE WHEN {r}.tools IS NULL THEN true ELSE starts_with({r}.tools, '[') AND "
+                  + _all(f"json_type({r}.tools, '$[*]')", "x = 'OBJECT'") + " AND "
+                  + _all("tool_name_json", "x IS NULL OR x = 'null' OR starts_with(x, '\"')") + " AND "
+                  + _all(f"list_concat(json_keys({r}.tools, '$[*]'), json_keys({r}.tools, '$[*].function'))", _distinct("x"))
+                  + " END"),
+        "response_format": (f"CASE WHEN {r}.response_format IS NULL OR starts_with({r}.response_format, '\"') THEN true "
+                            f"ELSE starts_with({r}.response_format, '{{') AND "
+                            f"coalesce(json_type({r}.response_format, '$.type') IN ('NULL', 'VARCHAR'), true) AND "
+                            f"{_distinct(f'json_keys({r}.response_format)')} END"),
+        # choices: none, or the first an object
+        "response": (f"{s} IS NULL OR ((coalesce(len({s}.choices), 0) = 0 OR (c0 IS NOT NULL AND {_not_objects('c0.message.content')})) "
+                     f"AND {_int_ok(f'{s}.usage.prompt_tokens::VARCHAR', 'BIGINT')} "
+                     f"AND {_int_ok(f'{s}.usage.completion_tokens::VARCHAR', 'BIGINT')})"),
+    }
+
+
+def _fast_columns() -> dict[str, str]:
+    """SQL for each EVENT_SCHEMA column but ``source_file`` from read_json's columns, as flatten_event computes it."""
+    r, s = "request", "response"
+    chat = f"endpoint = '{CHAT}'"
+    msgs, rf, logprobs = f"{r}.messages", f"{r}.response_format", f"{r}.logprobs::VARCHAR"
+    legacy_logprobs = f"endpoint = '{COMPLETIONS}' AND {logprobs} NOT IN ('true', 'false')"
+    return {
+        "request_id": "request_id",
+        "ts": "ts_utc",
+        "account_id": "account_id",
+        "api_key_id": "api_key_id",
+        "client_ip": "client_ip",
+        "user_agent": "user_agent",
+        "endpoint": "endpoint",
+        "status": "TRY_CAST(status::VARCHAR AS INTEGER)",
+        "latency_ms": "TRY_CAST(latency_ms::VARCHAR AS DOUBLE)",
+        "model": f"{r}.model",
+        "end_user": f"{r}.\"user\"",
+        "system_prompt": "CASE WHEN len(systems) > 0 THEN array_to_string(systems, chr(10)) END",
+        "prompt": f"CASE WHEN {chat} THEN users[-1] ELSE {r}.prompt END",
+        "n_messages": f"CASE WHEN {chat} THEN len({msgs}) END::INTEGER",
+        "n_user_turns": f"CASE WHEN {chat} THEN len(users) END::INTEGER",
+        "temperature": f"TRY_CAST({r}.temperature::VARCHAR AS DOUBLE)",
+        "top_p": f"TRY_CAST({r}.top_p::VARCHAR AS DOUBLE)",
+        "max_tokens": f"TRY_CAST({r}.max_tokens::VARCHAR AS BIGINT)",
+        "n": f"TRY_CAST({r}.n::VARCHAR AS INTEGER)",
+        "seed": f"TRY_CAST({r}.seed::VARCHAR AS BIGINT)",
+        "logprobs": f"CASE WHEN {legacy_logprobs} THEN true ELSE {logprobs} = 'true' END",
+        "top_logprobs": (f"TRY_CAST(CASE WHEN {legacy_logprobs} THEN {logprobs} "
+                         f"ELSE {r}.top_logprobs::VARCHAR END AS INTEGER)"),
+        # token ids in numeric order: by length, then text (they are all digits)
+        "logit_bias_tokens": (f"CASE WHEN {r}.logit_bias IS NOT NULL THEN list_transform(list_sort(list_transform("
+                              f"json_keys({r}.logit_bias), k -> {{'n': length(k), 'k': k}})), s -> s.k) END"),
+        "n_tools": f"json_array_length({r}.tools)::INTEGER",
+        "tool_names": (f"CASE WHEN {r}.tools IS NOT NULL THEN list_transform(list_filter(tool_name_json, "
+                       f"t -> t IS NOT NULL AND t <> 'null'), t -> json_extract_string(t, '$')) END"),
+        "response_format": (f"CASE WHEN starts_with({rf}, '\"') THEN json_extract_string({rf}, '$') "
+                            f"WHEN starts_with({rf}, '{{') THEN json_extract_string({rf}, '$.type') END"),
+        "n_instances": "NULL::INTEGER",
+        "response_text": f"CASE WHEN {s} IS NOT NULL THEN CASE WHEN {chat} THEN c0.message.content ELSE c0.text END END",
+        "finish_reason": f"CASE WHEN {s} IS NOT NULL THEN c0.finish_reason END",
+        "prompt_tokens": f"TRY_CAST({s}.usage.prompt_tokens::VARCHAR AS BIGINT)",
+        "completion_tokens": f"TRY_CAST({s}.usage.completion_tokens::VARCHAR AS BIGINT)",
+        "request_json": "''",
+        "response_json": "NULL::VARCHAR",
+        "source_line": "line",
+    }
+
+
+@functools.cache
+def _fast_sql() -> str:
+    """The lines of the file ``$path`` (numbered from ``$first``; see
+    _Chunk.write_lines) -> line, ok, ip_check and the row, as _chunk_sql
+    gives them, for ``bodies="predict"``; fails (InvalidInputException)
+    where read_json cannot read a line strictly."""
+    ok = " AND ".join(f"coalesce(({c}), false)" for c in _fast_checks().values())
+    columns = "{" + ", ".join(f"{_sql_str(k)}: {_sql_str(v)}" for k, v in _FAST_READ.items()) + "}"
+    chat, msgs = f"endpoint = '{CHAT}'", "request.messages"
+    return f"""
+WITH raw AS (
+  SELECT * FROM read_json($path, format = 'newline_delimited', columns = {columns},
+                          maximum_object_size = $max_object) WITH ORDINALITY
+), derived AS (
+  SELECT ordinality + $first - 1 AS line, raw.*, response.choices[1] AS c0,
+    CASE WHEN {chat} THEN list_transform(list_filter({msgs}, m -> m.role = 'user'), m -> m.content) END AS users,
+    CASE WHEN {chat} THEN list_transform(list_filter({msgs}, m -> m.role IN ('system', 'developer') AND m.content IS NOT NULL),
+                                         m -> m.content) END AS systems,
+    CASE WHEN request.tools IS NOT NULL AND starts_with(request.tools, '[') THEN list_transform(
+      from_json(request.tools, '[{{"function": "JSON", "name": "JSON"}}]'),
+      t -> CASE WHEN starts_with(t.function, '{{') THEN json_extract(t.function, '$.name') ELSE t.name END) END AS tool_name_json,
+    CASE WHEN regexp_full_match(ts, {_sql_str(_TS_RE)}) AND ts[:4] BETWEEN '0002' AND '9998'
+         THEN timezone('UTC', TRY_CAST(ts AS TIMESTAMPTZ)) END AS ts_utc
+  FROM raw
+), checked AS (
+  SELECT *, {ok} AS ok FROM derived
+)
+SELECT line, ok,
+  CASE WHEN ok AND client_ip IS NOT NULL AND NOT regexp_full_match(client_ip, {_sql_str(_IPV4_RE)})
+       THEN client_ip END AS ip_check,
+  {", ".join(f"{expr} AS {name}" for name, expr in _fast_columns().items())}
+FROM checked
+"""
+
+
 _INSERT_COLUMNS = ", ".join("$source_file" if n == "source_file" else n for n in EVENT_SCHEMA.names)
 
 
@@ -434,6 +634,9 @@ class _Chunk:
     blank: list[int] = field(default_factory=list)
     position: int = 0
     table: pa.Table | None = None
+    #: per row of ``table``: a line _RISKY_PARTS or _FAST_PARTS find (read_json is not shown it; see _fast_sql)
+    risky: np.ndarray | None = None
+    _text: pa.Array | None = None  # the text column in one array
     _line_numbers: list[int] = field(default_factory=list)  # lines added one at a time, not yet a piece
     _line_texts: list[bytes] = field(default_factory=list)
 
@@ -454,8 +657,9 @@ class _Chunk:
             self.texts.append(pa.array(self._line_texts, pa.binary()))
             self._line_numbers, self._line_texts = [], []
 
-    def prepare(self) -> _Chunk:
-        """Arrow table of the lines; lines that are not UTF-8 go to the Python path."""
+    def prepare(self, risky: bool = False) -> _Chunk:
+        """Arrow table of the lines; lines that are not UTF-8 go to the Python path.
+        ``risky``: also flag the lines _RISKY_PARTS or _FAST_PARTS find (for the fast path)."""
         self._flush()
         numbers = pa.concat_arrays(self.numbers) if self.numbers else pa.array([], pa.int64())
         binary = pa.concat_arrays(self.texts) if self.texts else pa.array([], pa.binary())
@@ -475,9 +679,43 @@ class _Chunk:
             self.python.sort(key=lambda r: r.line)
             keep = pa.array(keep)
             numbers, text = numbers.filter(keep), binary.filter(keep).cast(pa.string())
+        if risky:
+            flags = np.zeros(len(text), dtype=bool)
+            for pattern in [*_RISKY_PARTS, *_FAST_PARTS]:
+                flags |= pc.match_substring_regex(text, pattern).to_numpy(zero_copy_only=False)
+            self.risky = flags
+        self._text = text
         table = pa.table({"line": numbers, "text": text})
         self.table = pa.Table.from_batches(table.to_batches(max_chunksize=BATCH_ROWS), table.schema)
         return self
+
+    def write_lines(self, out, start: int, stop: int) -> tuple[int, int]:
+        """Write rows ``start:stop`` of ``table`` to the binary file ``out``, one
+        per line, with ``null`` in place of risky lines and of the line numbers
+        between them that are not in the table (blank, or for Python): line
+        ``first + i`` is line ``i + 1`` of ``out``. Returns (first, count)."""
+        numbers = self.table.column("line").to_numpy()[start:stop]
+        text = self._text
+        offsets = np.frombuffer(text.buffers()[1], np.int32)[text.offset + start:text.offset + stop + 1]
+        data = memoryview(text.buffers()[2])
+        risky = self.risky[start:stop] if self.risky is not None else np.zeros(stop - start, dtype=bool)
+        gap = np.concatenate(([0], np.diff(numbers) - 1))  # line numbers missing before each row
+        at = 0  # the next row to write
+        for k in [*np.flatnonzero(risky | (gap > 0)).tolist(), len(numbers)]:
+            if k > at:  # rows at..k-1: consecutive, none risky
+                piece = data[offsets[at]:offsets[k]]
+                out.write(piece)
+                if piece[-1] != 10:  # the file's last line, without newline
+                    out.write(b"\n")
+            if k == len(numbers):
+                break
+            out.write(b"null\n" * int(gap[k]))
+            if risky[k]:
+                out.write(b"null\n")
+                at = k + 1
+            else:
+                at = k
+        return int(numbers[0]), int(numbers[-1] - numbers[0] + 1)
 
     def lines(self, numbers: list[int]) -> list[RawRecord]:
         """The lines with these numbers (ascending), parsed by the Python reader."""
@@ -509,6 +747,9 @@ class _LineSource(Source):
     from the line after the last one taken, so that every line and record
     (and where a broken file stops) is what ``Source`` gives."""
 
+    #: flag the lines _RISKY_PARTS or _FAST_PARTS find (see _Chunk.prepare)
+    flag_risky = False
+
     def chunks(self) -> Iterator[_Chunk]:
         chunk = _Chunk(1)
         with self.path.open("rb") as raw:
@@ -519,7 +760,7 @@ class _LineSource(Source):
                 self._raw = raw
                 chunk = yield from self._exact_chunks(raw, chunk)
         chunk.position = self.position
-        yield chunk.prepare()
+        yield chunk.prepare(self.flag_risky)
 
     def _fast_chunks(self, raw, chunk: _Chunk):
         """Chunks while the fast reader can read; returns (the chunk being filled, whether it read to the end)."""
@@ -555,7 +796,7 @@ class _LineSource(Source):
                 return chunk, False  # a line over the limit
             if chunk.size >= CHUNK_BYTES:
                 chunk.position = self.position
-                yield chunk.prepare()
+                yield chunk.prepare(self.flag_risky)
                 chunk = _Chunk(chunk.last + 1)
 
     def _take(self, data: bytes, chunk: _Chunk) -> bool:
@@ -625,7 +866,7 @@ class _LineSource(Source):
                 chunk.add(number, line)
                 if chunk.size >= CHUNK_BYTES:
                     chunk.position = self.position
-                    yield chunk.prepare()
+                    yield chunk.prepare(self.flag_risky)
                     chunk = _Chunk(number + 1)
         return chunk
 
@@ -682,6 +923,8 @@ class Loaded:
     quarantine: list[QuarantineRecord] = field(default_factory=list)
     #: lines of spec files that went through the Python path (bad or unusual)
     python_lines: int = 0
+    #: lines of spec files whose rows the fast path (read_json) made
+    fast_lines: int = 0
 
 
 def load_events(
@@ -728,6 +971,18 @@ def _no_checkpoints(con: duckdb.DuckDBPyConnection) -> Callable[[], None]:
     return lambda: con.execute(f"SET checkpoint_threshold = {_sql_str(before)}")
 
 
+def _one_thread(con: duckdb.DuckDBPyConnection) -> Callable[[], None]:
+    """Let DuckDB work on one thread while it loads; returns what undoes it.
+
+    The fast path's queries take about as much CPU per line as the reader
+    thread (zlib) beside them; a second DuckDB thread on the second CPU
+    took 1.3-1.5x the CPU for the same work and gave no shorter wall time
+    (200,000 full-scale lines, other jobs on the machine)."""
+    before = con.execute("SELECT current_setting('threads')").fetchone()[0]
+    con.execute("SET threads = 1")
+    return lambda: con.execute(f"SET threads = {int(before)}")
+
+
 class _Loader:
     def __init__(self, con: duckdb.DuckDBPyConnection, table: str, stream: EventStream, bodies: str = "all") -> None:
         self.con, self.table, self.stream = con, table, stream
@@ -738,6 +993,8 @@ class _Loader:
         self.python_select = "*" if bodies == "all" else (
             f"* REPLACE (CASE WHEN endpoint = '{PREDICT}' THEN request_json ELSE '' END AS request_json, "
             f"CASE WHEN endpoint = '{PREDICT}' THEN response_json END AS response_json)")
+        # The fast path (read_json; see _fast_sql) gives no bodies: only without them.
+        self.fast = bodies == "predict"
         self.max_bad = stream.max_bad
         self.result = Loaded(stream.summary)
         self.adapter = get_adapter("spec")
@@ -753,6 +1010,10 @@ class _Loader:
         # DuckDB parses in a connection of its own (see _parse).
         self.parser = con.cursor()
         restore = _no_checkpoints(con)
+        restore_threads = _one_thread(con) if self.fast else (lambda: None)
+        # read_json reads the lines from files here (in memory where /dev/shm is)
+        self.files = tempfile.TemporaryDirectory(prefix="antidistill-lines-", dir=_SHM if os.path.isdir(_SHM) else None)
+        self.pieces = 0
         try:
             for path in paths:
                 fmt = resolve_format(path, self.stream.fmt, self.stream.max_line_bytes)
@@ -763,6 +1024,8 @@ class _Loader:
         finally:
             self.result.quarantine.extend(self.stream.take_quarantine())
             self.parser.close()
+            self.files.cleanup()
+            restore_threads()
             restore()
 
     def _insert_arrow(self, batch: pa.RecordBatch | pa.Table) -> None:
@@ -782,6 +1045,7 @@ class _Loader:
         self.stream.current = fs
         started = time.perf_counter()
         source = _LineSource(path, max_line_bytes=self.stream.max_line_bytes)
+        source.flag_risky = self.fast
         stopped_at, position = None, 0
         try:
             for chunk in _in_thread(source.chunks):
@@ -804,7 +1068,7 @@ class _Loader:
         Lines are taken in order, as the Python path does: a row DuckDB made
         is accepted (or a duplicate), a line it did not vouch for goes
         through the Python path, which counts and quarantines it."""
-        parsed = self._parse(chunk) if chunk.table.num_rows else None
+        parsed = self._parse_chunk(chunk) if chunk.table.num_rows else None
         if parsed is None:
             slow, fast_lines, fast_ids = chunk.table.column("line").to_pylist(), [], []
         else:
@@ -846,20 +1110,93 @@ class _Loader:
         fs.accepted += len(keep)
         self.result.quarantine.extend(self.stream.take_quarantine())
         if any(keep):
-            # The rows stay in DuckDB (the parser's _ad_chunk): only the line
-            # numbers to keep cross over.
-            kept = pa.table({"line": good.column("line").slice(0, len(keep)).filter(pa.array(keep))})
-            self.parser.register("_ad_keep", kept)
+            # The rows stay in DuckDB (the parser's _ad_fast and _ad_chunk):
+            # only the line numbers to keep cross over.
+            kept = good.slice(0, len(keep)).filter(pa.array(keep))
+            tables = [(name, kept.filter(pc.equal(kept.column("fast"), fast)).select(["line"]))
+                      for name, fast in (("_ad_fast", True), ("_ad_chunk", False))]
+            tables = [(name, lines) for name, lines in tables if lines.num_rows]
+            for i, (_, lines) in enumerate(tables):
+                self.parser.register(f"_ad_keep{i}", lines)
             try:
-                self.parser.execute(f"INSERT INTO {self.table} SELECT {_INSERT_COLUMNS} FROM _ad_chunk "
-                                    "SEMI JOIN _ad_keep USING (line) ORDER BY line", {"source_file": source_name})
+                union = " UNION ALL ".join(f"SELECT {_INSERT_COLUMNS} FROM {name} SEMI JOIN _ad_keep{i} USING (line)"
+                                           for i, (name, _) in enumerate(tables))
+                self.parser.execute(f"INSERT INTO {self.table} SELECT * FROM ({union}) ORDER BY source_line",
+                                    {"source_file": source_name})
             finally:
-                self.parser.unregister("_ad_keep")
+                for i in range(len(tables)):
+                    self.parser.unregister(f"_ad_keep{i}")
         if rows:
             self._insert_arrow(EventStream._batch(rows))
         return stopped_at
 
-    def _parse(self, chunk: _Chunk) -> pa.Table | None:
+    def _parse_chunk(self, chunk: _Chunk) -> pa.Table | None:
+        """(line, ok, request_id, ip_check, fast) of the chunk's lines, in line
+        order, or None if DuckDB failed on them all: the fast path (_fast)
+        first, where it reads; the other lines by _parse (``fast`` false)."""
+        table = chunk.table
+        fast = self._fast(chunk) if self.fast else None
+        if fast is not None:
+            # The lines the fast path read but did not vouch for go to Python
+            # (cheaper there than in _parse: most are /v1/predict lines, whose
+            # thousands of numbers _parse's JSON functions read several times);
+            # the lines it could not read, to _parse.
+            fast = fast.filter(pc.is_in(fast.column("line"), table.column("line")))  # not the null lines
+            self.result.fast_lines += pc.sum(fast.column("ok")).as_py() or 0
+            table = table.filter(pc.invert(pc.is_in(table.column("line"), fast.column("line"))))
+            fast = fast.append_column("fast", pa.repeat(True, fast.num_rows))
+            if not table.num_rows:
+                return fast
+        parsed = self._parse(table)
+        if parsed is None:
+            if fast is None:
+                return None
+            parsed = table.select(["line"]).append_column("ok", pa.repeat(False, table.num_rows))
+            parsed = parsed.append_column("request_id", pa.nulls(table.num_rows, pa.string()))
+            parsed = parsed.append_column("ip_check", pa.nulls(table.num_rows, pa.string()))
+        parsed = parsed.append_column("fast", pa.repeat(False, parsed.num_rows))
+        if fast is None:
+            return parsed
+        return pa.concat_tables([fast, parsed]).sort_by("line")
+
+    def _fast(self, chunk: _Chunk) -> pa.Table | None:
+        """(line, ok, request_id, ip_check) of the chunk's lines read by the
+        fast path (rows in the parser's ``_ad_fast``), in line order; None if it read none.
+
+        read_json reads the lines from a file (see _Chunk.write_lines). Where
+        it fails (a line it cannot read strictly), the lines are split around
+        the line its message names (or in halves) and the pieces tried again,
+        up to _FAST_TRIES failures a chunk; the lines left go to _parse."""
+        parser = self.parser
+        pending, created, failures = [(0, chunk.table.num_rows)], False, 0
+        while pending:
+            start, stop = pending.pop()
+            path = os.path.join(self.files.name, f"{self.pieces}.jsonl")
+            self.pieces += 1
+            with open(path, "wb") as out:
+                first, count = chunk.write_lines(out, start, stop)
+            params = {"path": path, "first": first, "max_object": max(16 << 20, 2 * self.stream.max_line_bytes)}
+            try:
+                into = "INSERT INTO _ad_fast " if created else "CREATE OR REPLACE TEMP TABLE _ad_fast AS "
+                rows = parser.execute(into + _fast_sql(), params).fetchone()[0]
+            except (duckdb.InvalidInputException, UnicodeDecodeError) as exc:
+                # (DuckDB's message quotes the line, and may not make UTF-8 itself)
+                failures += 1
+                if failures > _FAST_TRIES:
+                    continue
+                pending.extend(_split(start, stop, chunk.table.column("line").to_numpy()[start:stop], first, str(exc)))
+                continue
+            finally:
+                os.unlink(path)
+            if rows != count:  # not one row a line: none of the chunk is vouched for
+                parser.execute("DROP TABLE IF EXISTS _ad_fast")
+                return None
+            created = True
+        if not created:
+            return None
+        return _check_ips(parser.execute("SELECT line, ok, request_id, ip_check FROM _ad_fast ORDER BY line").to_arrow_table())
+
+    def _parse(self, lines: pa.Table) -> pa.Table | None:
         """(line, ok, request_id, ip_check) of the chunk's lines flattened by
         DuckDB (``ok`` false where Python must decide), in line order, or None
         if DuckDB failed on them (then Python reads them all). The rows
@@ -869,7 +1206,7 @@ class _Loader:
         The work runs in a cursor of its own, so that a failed query cannot
         abort a transaction the caller may have open."""
         parser = self.parser
-        parser.register("_ad_lines", chunk.table)
+        parser.register("_ad_lines", lines)
         try:
             try:
                 parser.execute(f"CREATE OR REPLACE TEMP TABLE _ad_chunk AS {self.sql[0]}")
@@ -881,6 +1218,31 @@ class _Loader:
         finally:
             parser.unregister("_ad_lines")
         return _check_ips(parsed)
+
+
+#: failures of read_json a chunk before the fast path gives up on its other lines
+_FAST_TRIES = 32
+#: pieces of fewer lines than this are not split further: they go to _parse
+_FAST_MIN_PIECE = 64
+_SHM = "/dev/shm"
+
+
+def _split(start: int, stop: int, numbers: np.ndarray, first: int, message: str) -> list[tuple[int, int]]:
+    """The rows ``start:stop`` read_json failed on, in pieces to try again (in
+    reverse order): around the line a message of malformed JSON names (which
+    may be a line off), set apart (to _parse), else in halves; none when small."""
+    if stop - start < _FAST_MIN_PIECE:
+        return []
+    # Malformed JSON is named at its line (or the one after); a line that does
+    # not fit the columns at a line of some batch of the file, not the file's.
+    named = re.search(r"\bline (\d+)\b", message) if message.startswith("Invalid Input Error: Malformed JSON") else None
+    if named:
+        line = first + int(named.group(1)) - 1  # a line of the file written, numbered from first
+        lo, hi = np.searchsorted(numbers, [line - 1, line + 2])
+        if 0 < hi - lo < stop - start:
+            return [(start + int(hi), stop), (start, start + int(lo))]
+    middle = (start + stop) // 2
+    return [(middle, stop), (start, middle)]
 
 
 def _check_ips(parsed: pa.Table) -> pa.Table:
