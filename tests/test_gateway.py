@@ -373,3 +373,44 @@ def test_a_chunked_request_body_is_read_whole_and_its_size_limited(tmp_path, htt
                             headers=auth("sk-1"))
         assert r.status_code == 413 and r.json()["error"]["code"] == "body_too_large"
         assert [e["request"]["messages"][0]["content"] for e in rig.logged(1)] == ["a chunked hello"]
+
+
+class _FakeUpstream:
+    ANSWER = b'{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}]}'
+
+    async def request(self, method, path, body, headers):
+        return 200, [(b"content-type", b"application/json")], self.ANSWER
+
+
+def test_the_answer_goes_out_before_the_exchange_is_recorded_and_is_recorded_even_if_sending_fails(tmp_path):
+    """The log line is built and queued after the answer is written (not on its time), the same line as before."""
+    import asyncio
+
+    from antidistill.gateway.app import Channel, Gateway, proxy
+
+    gw = Gateway(GatewayConfig(upstream="http://127.0.0.1:1", keys_file=str(write_keys(tmp_path / "keys.json"))))
+    gw.upstream = _FakeUpstream()
+
+    class Ch(Channel):
+        def __init__(self, fail: bool) -> None:
+            self.headers = {b"authorization": b"Bearer sk-1"}
+            self.path, self.client, self.fail, self.queued_at_answer = "/v1/chat/completions", ("127.0.0.1", 1), fail, None
+
+        async def body(self, limit):
+            return orjson.dumps(chat("hello"))
+
+        async def send_whole(self, status, content, ctype, extra):
+            self.queued_at_answer = len(gw._queue)
+            if self.fail:
+                raise OSError("client went away")
+
+    ok = Ch(fail=False)
+    asyncio.run(proxy(gw, ok))
+    assert ok.queued_at_answer == 0 and len(gw._queue) == 1
+    failing = Ch(fail=True)
+    with pytest.raises(OSError):
+        asyncio.run(proxy(gw, failing))
+    assert failing.queued_at_answer == 1 and len(gw._queue) == 2
+    lines = [orjson.loads(line) for line in gw._queue]
+    assert [e["status"] for e in lines] == [200, 200] and all(e["latency_ms"] >= 0 for e in lines)
+    assert lines[0]["response"]["choices"][0]["message"]["content"] == "ok"

@@ -622,9 +622,11 @@ class _Exchange:
         self.notes: list[str] = []
         self.valid = False
 
-    def finish(self, status: int, response: Any) -> None:
+    def finish(self, status: int, response: Any, elapsed: float | None = None) -> None:
+        """Record the exchange: metrics, and its log line (log, detection, Redis); ``elapsed``: seconds to the answer."""
         gw = self.gw
-        elapsed = time.perf_counter() - self.started
+        if elapsed is None:
+            elapsed = time.perf_counter() - self.started
         gw.metrics.done(self.endpoint, status, elapsed)
         # Only exchanges the contract can hold go to the exchange log and
         # to detection: a request refused before we knew who sent it, or
@@ -716,15 +718,24 @@ async def proxy(gw: Gateway, ch: Channel) -> None:
             if changed:
                 x.notes.extend(changed)
                 content = orjson.dumps(resp_obj)
-        x.finish(status, resp_obj if type(resp_obj) is dict else None)
         extra = [(b"x-request-id", x.rid.encode())]
         if x.notes:
             extra.append((b"x-antidistill-actions", ",".join(sorted(decision.actions)).encode()))
-        await ch.send_whole(status, content, header(up_headers, b"content-type", _JSON), extra)
+        # The answer goes out first; the exchange is recorded right after it
+        # (same line, latency_ms still the time to the answer): serialising
+        # and queueing the log line is no longer part of every answer's time.
+        elapsed = time.perf_counter() - x.started
+        try:
+            await ch.send_whole(status, content, header(up_headers, b"content-type", _JSON), extra)
+        finally:
+            x.finish(status, resp_obj if type(resp_obj) is dict else None, elapsed)
     except Refused as exc:
-        x.finish(exc.status, None)
         extra = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in exc.headers.items()]
-        await ch.send_whole(exc.status, _error_body(exc), _JSON, [(b"x-request-id", x.rid.encode()), *extra])
+        elapsed = time.perf_counter() - x.started
+        try:
+            await ch.send_whole(exc.status, _error_body(exc), _JSON, [(b"x-request-id", x.rid.encode()), *extra])
+        finally:
+            x.finish(exc.status, None, elapsed)
     except _ClientGone:
         x.finish(499, None)
 
