@@ -430,3 +430,10 @@ def test_truncated_inside_an_overlong_line(tmp_path):
         path = tmp_path / f"t{cut}.jsonl.gz"
         path.write_bytes(packed[: int(len(packed) * cut)])
         _assert_same_or_same_error([path], max_line_bytes=1 << 20)
+
+
+@pytest.mark.parametrize("at", [0, 1, 98, 99])
+def test_fast_path_unreadable_line_at_either_end(tmp_path, at):
+    lines = [event_line(request_id=f"r-{i}") for i in range(100)]
+    lines[at] = b"{bad"
+    assert_same([write(tmp_path / "e.jsonl", lines)], bodies="predict")

@@ -1240,7 +1240,7 @@ def _split(start: int, stop: int, numbers: np.ndarray, first: int, message: str)
         line = first + int(named.group(1)) - 1  # a line of the file written, numbered from first
         lo, hi = np.searchsorted(numbers, [line - 1, line + 2])
         if 0 < hi - lo < stop - start:
-            return [(start + int(hi), stop), (start, start + int(lo))]
+            return [(a, b) for a, b in ((start + int(hi), stop), (start, start + int(lo))) if a < b]
     middle = (start + stop) // 2
     return [(middle, stop), (start, middle)]
 
