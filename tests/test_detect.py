@@ -366,3 +366,31 @@ def test_pooled_counts_weigh_members_and_skip_missing_values():
     group = {"g": ["a", "b", "c"]}
     assert rollup(table, group).loc["g"].to_dict() == {"n_chat": 1010, "max_burst": 5}
     assert rollup(table, group, {"b": 0.01}).loc["g"].to_dict() == {"n_chat": 20, "max_burst": 5}
+
+
+def test_a_stock_system_prompt_ties_no_stranger_to_a_campaign(tmp_path, monkeypatch):
+    import antidistill.link.campaigns as campaigns
+
+    # A harvest from rotating residential addresses, a card per account,
+    # sends the default system prompt that ordinary customers send too; the
+    # customers share nothing else with it.
+    t = Traffic(37)
+    stock = "You are a helpful assistant."
+    for k in range(12):
+        acct = f"op-{k}"
+        t.account(acct, created=f"2026-03-{10 + k:02d}T08:00:00Z", payment_fingerprint=f"card-op{k}", email_domain=f"op{k}.example")
+        for i in range(10):
+            t.chat(acct, f"{t.rng.choice(DOMAIN_TOPICS)}: question {k}-{i}\n\n{SCRIPT_LINES[i % 3]}", ip=f"100.{64 + (k * 10 + i) % 40}.{i}.7", ua=f"client/{k}",
+                   system=stock, content=LONG_ANSWER)
+    for k in range(4):
+        acct = f"customer-{k}"
+        t.account(acct, created=f"2025-0{1 + k % 9}-0{1 + k % 7}T08:00:00Z", email_domain=f"c{k}.example")
+        for i in range(8):
+            t.chat(acct, f"draft a short note to my landlord about item {i}", ip=f"198.18.{k}.9", ua=f"app/{k}", system=stock)
+    # Community detection put such customers in the campaign's community on
+    # a simulated seed; here every linked account is put in one, so that
+    # the test is about which ties exist.
+    monkeypatch.setattr(campaigns, "communities", lambda ag: [sorted(n for n in ag.graph if ag.graph.degree(n))])
+    acc, result = scan(tmp_path, t)
+    assert all(acc[f"op-{k}"].verdict != "benign" for k in range(12))
+    assert all(acc[f"customer-{k}"].verdict == "benign" and acc[f"customer-{k}"].campaign_id is None for k in range(4))

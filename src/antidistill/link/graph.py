@@ -34,6 +34,11 @@ WORDING_KINDS = frozenset({"template", "instruction"})
 TEXT_KINDS = WORDING_KINDS | {"system_prompt"}
 #: Shared values that are lines of a script (see ``AccountGraph.script_lines``).
 SCRIPT_LINE_KINDS = frozenset({"instruction", "system_prompt"})
+#: Ties that say something without any text the accounts send.
+STANDALONE_TIE_KINDS = frozenset({"payment", "ip", "ip_prefix", "email_domain", "signup_wave"})
+#: A system prompt with at least this share of loose users (sending nothing
+#: that looks like theft, tied to none that do) is a stock prompt.
+STOCK_LOOSE_SHARE = 0.25
 #: Accounts tied together without wording that make a group of their own.
 MIN_CORE = 3
 #: Two groups that share script lines are one operation unless one has a
@@ -156,6 +161,32 @@ def _sync_pairs(activity: pd.DataFrame) -> list[tuple[str, str]]:
     return pairs
 
 
+def _stock_prompts(groups: dict[tuple[str, str], set[str]], candidates: set[str], linkage: Linkage) -> set[tuple[str, str]]:
+    """System prompts that honest strangers use too.
+
+    A campaign's own system prompt is also sent by its quiet members, who
+    are tied to the rest of it by other means as well (a card, networks,
+    sign-up data). A stock prompt ("You are a helpful assistant.") is sent
+    by many accounts that show nothing and share nothing else with the ones
+    that do: at least STOCK_LOOSE_SHARE of its users are such loose ones.
+    """
+    ties_of: dict[str, set[tuple[str, str]]] = defaultdict(set)
+    for key, accts in groups.items():
+        if key[0] in STANDALONE_TIE_KINDS and 2 <= len(accts) <= linkage.max_accounts_per_value:
+            for a in accts:
+                ties_of[a].add(key)
+    stock = set()
+    for key, accts in groups.items():
+        if key[0] != "system_prompt" or len(accts) > linkage.max_accounts_per_value:
+            continue
+        showing = accts & candidates
+        reach = set().union(*(ties_of[a] for a in showing)) if showing else set()
+        loose = [a for a in accts - showing if not ties_of[a] & reach]
+        if len(loose) >= MIN_CORE and len(loose) >= STOCK_LOOSE_SHARE * len(accts):
+            stock.add(key)
+    return stock
+
+
 def build_graph(fs, templates, linkage: Linkage, candidates: set[str] | None = None) -> AccountGraph:
     """The account graph; with ``candidates``, only among those accounts and
     the accounts an actor link (payment, template, system prompt) ties to them."""
@@ -171,11 +202,14 @@ def build_graph(fs, templates, linkage: Linkage, candidates: set[str] | None = N
         for a, b in _template_pairs(templates):
             if a in candidates or b in candidates:
                 nodes |= {a, b}
+    stock = _stock_prompts(groups, candidates, linkage) if candidates is not None else set()
     for (kind, value), accts in groups.items():
         w = weights.get(kind, 0.0)
         if candidates is not None and len(accts & candidates) * 2 < len(accts):
             # Mostly used by accounts that show nothing: a carrier NAT, a
             # popular default system prompt, a big company's domain.
+            continue
+        if (kind, value) in stock:
             continue
         accts = accts & nodes
         if w <= 0 or not 2 <= len(accts) <= linkage.max_accounts_per_value:
