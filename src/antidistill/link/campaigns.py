@@ -65,6 +65,9 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
     ag = build_graph(fs, fs.templates, linkage, candidates)
     g = ag.graph
     agg = fs.accounts.set_index("account_id")
+    # A platform's traffic is many people's: it is judged on its own and per
+    # end user, never pooled or lifted as one actor.
+    platforms = set(agg.index[agg["n_end_users"] >= PLATFORM_MIN_END_USERS])
     campaigns: list[Campaign] = []
     member_of: dict[str, str] = {}
 
@@ -74,7 +77,7 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
         no member counts for more than ``pool_member_cap`` times the median
         member's volume, so that a few heavy neighbours cannot drown a
         campaign spread thin."""
-        pooled = [m for m in members if agg.at[m, "n_end_users"] < PLATFORM_MIN_END_USERS]
+        pooled = [m for m in members if m not in platforms]
         if not pooled:
             return [], {}
         volume = agg.loc[pooled, "n_requests"].astype(float)
@@ -127,9 +130,7 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
         identity_linked = {n for n in actor_linked if tied_by(n, IDENTITY_KINDS)}
         lifted = []
         for m in members:
-            if agg.at[m, "n_end_users"] >= PLATFORM_MIN_END_USERS:
-                # A platform's traffic is many people's: it is judged on its
-                # own and per end user, never lifted as one actor.
+            if m in platforms:
                 if policy.verdict(score[m]) != "benign":
                     lifted.append(m)
                 continue
