@@ -622,6 +622,17 @@ class _Exchange:
         self.notes: list[str] = []
         self.valid = False
 
+    async def answer(self, ch: Channel, status: int, content: bytes, content_type: bytes,
+                     extra: list[tuple[bytes, bytes]], response: Any = None) -> None:
+        """Send the answer, then record the exchange (same line, latency_ms
+        still the time to the answer): serialising and queueing the log line
+        is not part of every answer's time. A failed send is recorded too."""
+        elapsed = time.perf_counter() - self.started
+        try:
+            await ch.send_whole(status, content, content_type, extra)
+        finally:
+            self.finish(status, response, elapsed)
+
     def finish(self, status: int, response: Any, elapsed: float | None = None) -> None:
         """Record the exchange: metrics, and its log line (log, detection, Redis); ``elapsed``: seconds to the answer."""
         gw = self.gw
@@ -721,21 +732,11 @@ async def proxy(gw: Gateway, ch: Channel) -> None:
         extra = [(b"x-request-id", x.rid.encode())]
         if x.notes:
             extra.append((b"x-antidistill-actions", ",".join(sorted(decision.actions)).encode()))
-        # The answer goes out first; the exchange is recorded right after it
-        # (same line, latency_ms still the time to the answer): serialising
-        # and queueing the log line is no longer part of every answer's time.
-        elapsed = time.perf_counter() - x.started
-        try:
-            await ch.send_whole(status, content, header(up_headers, b"content-type", _JSON), extra)
-        finally:
-            x.finish(status, resp_obj if type(resp_obj) is dict else None, elapsed)
+        await x.answer(ch, status, content, header(up_headers, b"content-type", _JSON), extra,
+                       resp_obj if type(resp_obj) is dict else None)
     except Refused as exc:
         extra = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in exc.headers.items()]
-        elapsed = time.perf_counter() - x.started
-        try:
-            await ch.send_whole(exc.status, _error_body(exc), _JSON, [(b"x-request-id", x.rid.encode()), *extra])
-        finally:
-            x.finish(exc.status, None, elapsed)
+        await x.answer(ch, exc.status, _error_body(exc), _JSON, [(b"x-request-id", x.rid.encode()), *extra])
     except _ClientGone:
         x.finish(499, None)
 
