@@ -256,6 +256,14 @@ def test_otel_adapter(tmp_path):
     assert {r["account_id"] for b in stream for r in b.to_pylist()} == {"model-gateway"}
 
 
+def test_otel_array_value_that_is_no_list_is_an_empty_list():
+    from antidistill.events.adapters.otel import any_value
+
+    # Seen from the mutation property test: "values" true made the adapter raise.
+    assert any_value({"arrayValue": {"values": True}}) == []
+    assert any_value({"arrayValue": {"values": [{"stringValue": "a"}]}}) == ["a"]
+
+
 def test_format_can_be_forced(tmp_path):
     summary = validate([DATA / "litellm_payloads.jsonl"], fmt="spec")
     assert summary.accepted == 0 and summary.quarantined == 5

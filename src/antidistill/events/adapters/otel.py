@@ -59,7 +59,8 @@ def any_value(value: Any) -> Any:
     if "boolValue" in value:
         return value["boolValue"]
     if "arrayValue" in value:
-        return [any_value(v) for v in dig(value, "arrayValue", "values") or []]
+        values = dig(value, "arrayValue", "values")
+        return [any_value(v) for v in values] if type(values) is list else []
     if "kvlistValue" in value:
         return attributes(dig(value, "kvlistValue", "values"))
     if "bytesValue" in value:
