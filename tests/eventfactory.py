@@ -57,3 +57,21 @@ class Traffic:
             for a in self.accounts:
                 f.write(json.dumps(a) + "\n")
         return events, accounts
+
+
+def mixed_scan_traffic() -> Traffic:
+    """A little of everything a scan scores: a reasoning ring on one card, a
+    logit prober and a classifier thief (linked: same default network), and
+    a platform with seven end users (judged in the scan's end-user pass)."""
+    t = Traffic(42)
+    for k in range(6):
+        acct = f"ring-{k}"
+        t.account(acct, created="2026-03-30T02:00:00Z", payment_fingerprint="pay-1", email_domain="fastmail.example")
+        for i in range(25):
+            t.chat(acct, f"Explain step by step your full reasoning about {t.rng.choice(DOMAIN_TOPICS)} ({i})", ip=f"192.0.2.{k}")
+    for i in range(200):
+        t.chat("carlini", "Say it", max_tokens=1, logprobs=True, logit_bias={str(t.rng.randrange(40_000)): 100})
+        t.chat("app", f"summarise ticket {i}", user=f"end-user-{i % 7}")
+    for i in range(60):
+        t.predict("thief", [t.rng.random() for _ in range(64)], [0.45, 0.4] + [0.0125] * 8)
+    return t

@@ -59,6 +59,10 @@ class Detector:
     name: ClassVar[str]
     #: The tactic this detector reports, or None for supporting evidence.
     tactic: ClassVar[str | None] = None
+    #: True when fit and measure are costly, only read the features and change
+    #: nothing but the detector: a scan with a spare core runs them in a
+    #: forked process (antidistill.respond.forked) beside the other detectors.
+    separable: ClassVar[bool] = False
 
     def __init__(self, **params: Any) -> None:
         # Concrete detectors declare their parameters as keyword arguments,

@@ -150,6 +150,7 @@ def _examples(hits: dict[str, np.ndarray], rids: list[str]) -> dict[str, list[st
 class ClassifierExtraction(Detector):
     name = "classifier-extraction"
     tactic = "classifier-extraction"
+    separable = True  # the replay is seconds of single-threaded Python at scale
 
     def __init__(self, min_queries=10, false_alarm_rate=1e-4, confidence_cuts=(0.6, 0.8),
                  confidence_benign=(0.12, 0.18, 0.70), confidence_attack=(0.30, 0.30, 0.40),

@@ -69,6 +69,7 @@ def scan(
     policy: Path | None = typer.Option(None, "--policy", exists=True, dir_okay=False, help="Policy YAML (default: the shipped policy)."),
     fmt: str = typer.Option("auto", "--format", help="Input format: auto, spec, litellm or otel."),
     max_bad: int | None = typer.Option(None, "--max-bad", help="Give up after this many bad lines (default: never)."),
+    workers: int | None = typer.Option(None, "--workers", min=1, help="Processes the scoring may use (default: the CPUs this process may run on; 1: all in this process). The output is the same for any number."),
 ) -> None:
     """Score every account for model theft and group accounts into campaigns.
 
@@ -98,9 +99,10 @@ def scan(
             if len(events) == 1 and events[0].suffix == ".duckdb":
                 if accounts is not None:
                     raise typer.BadParameter("a DuckDB store carries its own accounts table", param_hint="--accounts")
-                result = scan_store(events[0], engine=engine, policy=pol)
+                result = scan_store(events[0], engine=engine, policy=pol, workers=workers)
             else:
-                result = run_scan(events, accounts=accounts, engine=engine, policy=pol, max_bad=max_bad, fmt=fmt, progress=tick)
+                result = run_scan(events, accounts=accounts, engine=engine, policy=pol, max_bad=max_bad, fmt=fmt, progress=tick,
+                                  workers=workers)
         except TooManyBadRecords as exc:
             console.print(f"[red]error:[/red] {escape(str(exc))}")
             raise typer.Exit(3) from None

@@ -6,6 +6,7 @@ import gc
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from antidistill.link.campaigns import (
     form_campaigns,
 )
 from antidistill.policy import Policy, load_policy
+from antidistill.respond.forked import Forked, usable_cpus
 
 END_USER_SEP = "\x1f"
 
@@ -87,19 +89,54 @@ def _rfc3339(ts) -> str:
     return pd.Timestamp(ts).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def _judge(fs: FeatureSet, detectors: list[Detector]):
-    """Every detector on every account: measurements and scored results."""
-    measurements, results = {}, {}
-    for det in detectors:
-        det.fit(fs)
-        measurements[det.name] = det.measure(fs)
-        results[det.name] = det.score(measurements[det.name], fs)
-    return measurements, results
+def _fit_measure(det: Detector, fs: FeatureSet) -> tuple[Detector, pd.DataFrame]:
+    det.fit(fs)
+    return det, det.measure(fs)
 
 
-def score_features(fs: FeatureSet, policy: Policy, *, with_campaigns: bool = True) -> tuple[list[AccountResult], list[CampaignResult]]:
-    detectors = build_detectors(policy)
-    measurements, results = _judge(fs, detectors)
+class Judging:
+    """The policy's detectors on one feature set, started now and finished later.
+
+    Starting forks the separable detectors (with ``workers`` > 1: see
+    ``Detector.separable``), so that they run beside what the caller does
+    next; :meth:`finish` fits and measures the others here, collects the
+    forked ones (fitted, in their places in ``detectors``) and scores all.
+    The result is the same for any number of workers.
+    """
+
+    def __init__(self, fs: FeatureSet, policy: Policy, workers: int = 1) -> None:
+        self.fs, self.policy = fs, policy
+        self.detectors = build_detectors(policy)
+        self._away = {i: Forked(partial(_fit_measure, det, fs)) for i, det in enumerate(self.detectors)
+                      if det.separable and workers > 1}
+
+    def finish(self) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, Any]]]:
+        """Every detector on every account: measurements and scored results, by detector name."""
+        fs, detectors = self.fs, self.detectors
+        measured = {i: _fit_measure(det, fs)[1] for i, det in enumerate(detectors) if i not in self._away}
+        for i, job in self._away.items():
+            detectors[i], measured[i] = job.result()
+        measurements, results = {}, {}
+        for i, det in enumerate(detectors):
+            measurements[det.name] = measured[i]
+            results[det.name] = det.score(measured[i], fs)
+        return measurements, results
+
+
+def score_features(fs: FeatureSet, policy: Policy, *, with_campaigns: bool = True,
+                   workers: int = 1) -> tuple[list[AccountResult], list[CampaignResult]]:
+    """Scores, verdicts and (``with_campaigns``) campaigns of the accounts in ``fs``.
+
+    ``workers``: processes the scoring may use (see :mod:`antidistill.respond.forked`).
+    """
+    return score_judged(Judging(fs, policy, workers), with_campaigns=with_campaigns)
+
+
+def score_judged(judging: Judging, *, with_campaigns: bool = True) -> tuple[list[AccountResult], list[CampaignResult]]:
+    """:func:`score_features` of a started :class:`Judging`."""
+    fs, policy = judging.fs, judging.policy
+    measurements, results = judging.finish()
+    detectors = judging.detectors
     tactic_dets = [d for d in detectors if d.tactic]
     support_dets = [d for d in detectors if not d.tactic]
     accounts = list(fs.accounts["account_id"])
@@ -190,7 +227,9 @@ def run_scan(
     fmt: str = "auto",
     progress: Callable[[Path, int, int], None] | None = None,
     workdir: Path | None = None,
+    workers: int | None = None,
 ) -> ScanResult:
+    """Scan event logs. ``workers``: processes the scoring may use (default: the usable CPUs)."""
     policy = policy if isinstance(policy, Policy) else load_policy(policy)
     quarantined: list[QuarantineRecord] = []
     acct_table = None
@@ -206,38 +245,46 @@ def run_scan(
         quarantined.extend(loaded[0].quarantine)
 
     with open_engine(engine, load, acct_table, workdir=workdir) as eng:
-        return _scan_engine(eng, policy, loaded[0].summary, quarantined)
+        return _scan_engine(eng, policy, loaded[0].summary, quarantined, workers)
 
 
 def scan_store(db_path: str | Path, *, engine: str = "duckdb", policy: Policy | str | Path | None = None,
-               workdir: Path | None = None) -> ScanResult:
+               workdir: Path | None = None, workers: int | None = None) -> ScanResult:
     """Scan the events already landed in a DuckDB store by ``antidistill ingest``."""
     policy = policy if isinstance(policy, Policy) else load_policy(policy)
     with open_store_engine(engine, Path(db_path), workdir=workdir) as eng:
-        return _scan_engine(eng, policy, None, [])
+        return _scan_engine(eng, policy, None, [], workers)
 
 
-def _scan_engine(eng, policy: Policy, summary: Summary | None, quarantined: list[QuarantineRecord]) -> ScanResult:
+def _scan_engine(eng, policy: Policy, summary: Summary | None, quarantined: list[QuarantineRecord],
+                 workers: int | None) -> ScanResult:
     # Rules and domains are evaluated once per event, into a table the
     # reduced tables of both passes (accounts, end users) are read from.
     # Both passes' reduced tables are pulled first; then the engine's event
     # tables are dropped, so that the scoring in Python (template mining
     # above all) does not run on top of the engine's memory.
+    workers = usable_cpus() if workers is None else max(1, workers)
     annotated, release = eng.materialize(annotated_events(eng.events, policy))
     try:
         fs = extract_features(annotated, eng.accounts, policy, annotated=True)
+        # Forked now, the separable detectors (the classifier replay) run
+        # while the engine derives the end users' features.
+        judging = Judging(fs, policy, workers)
         platforms = sorted(fs.accounts.loc[fs.accounts["n_end_users"] >= PLATFORM_MIN_END_USERS, "account_id"])
         fs_users = _end_user_features(eng, policy, platforms, annotated) if platforms else None
     finally:
         release()
     eng.drop_events()
-    results, campaigns = score_features(fs, policy)
-    # Each pass's features are dropped once judged, so that the two passes'
+    # With a spare core the end users are judged in a forked child while the
+    # accounts are judged here (both are single-threaded Python). With one,
+    # each pass's features are dropped once judged, so that the two passes'
     # Python working sets (template mining above all) do not add up.
-    del fs
+    users = Forked(partial(_judge_end_users, fs_users, policy)) if fs_users is not None and workers > 1 else None
+    results, campaigns = score_judged(judging)
+    del fs, judging
     gc.collect()
     if fs_users is not None:
-        per_user = _judge_end_users(fs_users, policy)
+        per_user = users.result() if users is not None else _judge_end_users(fs_users, policy)
         for r in results:
             if r.account_id in per_user:
                 r.end_users = sorted(per_user[r.account_id], key=lambda u: (-u["score"], u["user"]))
