@@ -336,37 +336,15 @@ def _dumps(value: Any) -> bytes:
     return orjson.dumps(value)
 
 
-def flatten_event(event: Any, source_file: str | None, source_line: int | None) -> tuple:
-    """Check one spec-format event and return its row, in EVENT_SCHEMA order.
+def flatten_request(endpoint: str, req: Any) -> tuple:
+    """Check an event's ``request`` (the body sent to ``endpoint``, one of
+    ENDPOINTS) and return its columns of the row, in EVENT_SCHEMA order
+    (``model`` ... ``n_instances``). Raises :class:`BadRecord` naming the first
+    offending field, as :func:`flatten_event` does (it calls this).
 
-    ``request_json``/``response_json`` come out as compact UTF-8 ``bytes`` and
-    ``ts`` may keep its UTC offset; Arrow turns both into the schema's types
-    (see ``EventStream._batch``). Raises :class:`BadRecord` naming the first
-    offending field.
+    The gateway checks each request body with this alone: the contract's own
+    check, without building (and serialising) a whole event around it.
     """
-    if type(event) is not dict:
-        raise _wrong(None, "object", event)
-    request_id = req_str(event, "request_id", "request_id")
-    if "ts" not in event:
-        raise BadRecord("ts", "missing_field", "required field is missing")
-    ts = parse_ts_aware(event["ts"])
-    account_id = req_str(event, "account_id", "account_id")
-    endpoint = req_str(event, "endpoint", "endpoint")
-    if endpoint not in ENDPOINTS:
-        raise BadRecord("endpoint", "unknown_endpoint", f"unknown endpoint {endpoint[:80]!r}; expected one of {', '.join(ENDPOINTS)}")
-    if "status" not in event:
-        raise BadRecord("status", "missing_field", "required field is missing")
-    status = opt_int(event, "status", "status", (100, 599))
-    if status is None:
-        raise _wrong("status", "integer", None)
-    api_key_id = opt_str(event, "api_key_id", "api_key_id")
-    client_ip = opt_str(event, "client_ip", "client_ip")
-    if client_ip is not None and not _check_ip(client_ip):
-        raise BadRecord("client_ip", "invalid_value", f"not an IPv4 or IPv6 address: {client_ip[:60]!r}")
-    user_agent = opt_str(event, "user_agent", "user_agent")
-    latency = opt_num(event, "latency_ms", "latency_ms")
-
-    req = event.get("request")
     if req is None:
         raise BadRecord("request", "missing_field", "required field is missing")
     if type(req) is not dict:
@@ -406,6 +384,42 @@ def flatten_event(event: Any, source_file: str | None, source_line: int | None) 
     bias_tokens = _logit_bias(req)
     n_tools, tool_names = _tools(req)
     response_format = _response_format(req)
+    return (model, end_user, system_prompt, prompt, n_messages, n_user, temperature, top_p, max_tokens, n, seed,
+            logprobs, top_logprobs, bias_tokens, n_tools, tool_names, response_format, n_instances)
+
+
+def flatten_event(event: Any, source_file: str | None, source_line: int | None) -> tuple:
+    """Check one spec-format event and return its row, in EVENT_SCHEMA order.
+
+    ``request_json``/``response_json`` come out as compact UTF-8 ``bytes`` and
+    ``ts`` may keep its UTC offset; Arrow turns both into the schema's types
+    (see ``EventStream._batch``). Raises :class:`BadRecord` naming the first
+    offending field.
+    """
+    if type(event) is not dict:
+        raise _wrong(None, "object", event)
+    request_id = req_str(event, "request_id", "request_id")
+    if "ts" not in event:
+        raise BadRecord("ts", "missing_field", "required field is missing")
+    ts = parse_ts_aware(event["ts"])
+    account_id = req_str(event, "account_id", "account_id")
+    endpoint = req_str(event, "endpoint", "endpoint")
+    if endpoint not in ENDPOINTS:
+        raise BadRecord("endpoint", "unknown_endpoint", f"unknown endpoint {endpoint[:80]!r}; expected one of {', '.join(ENDPOINTS)}")
+    if "status" not in event:
+        raise BadRecord("status", "missing_field", "required field is missing")
+    status = opt_int(event, "status", "status", (100, 599))
+    if status is None:
+        raise _wrong("status", "integer", None)
+    api_key_id = opt_str(event, "api_key_id", "api_key_id")
+    client_ip = opt_str(event, "client_ip", "client_ip")
+    if client_ip is not None and not _check_ip(client_ip):
+        raise BadRecord("client_ip", "invalid_value", f"not an IPv4 or IPv6 address: {client_ip[:60]!r}")
+    user_agent = opt_str(event, "user_agent", "user_agent")
+    latency = opt_num(event, "latency_ms", "latency_ms")
+
+    req = event.get("request")
+    request_cols = flatten_request(endpoint, req)
 
     resp = event.get("response")
     if resp is not None and type(resp) is not dict:
@@ -418,8 +432,6 @@ def flatten_event(event: Any, source_file: str | None, source_line: int | None) 
 
     return (
         request_id, ts, account_id, api_key_id, client_ip, user_agent, endpoint,
-        status, latency, model, end_user, system_prompt, prompt, n_messages, n_user,
-        temperature, top_p, max_tokens, n, seed, logprobs, top_logprobs, bias_tokens,
-        n_tools, tool_names, response_format, n_instances, text, finish, p_tok, c_tok,
+        status, latency, *request_cols, text, finish, p_tok, c_tok,
         _dumps(req), response_json, source_file, source_line,
     )

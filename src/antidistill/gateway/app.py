@@ -8,8 +8,9 @@ messages on the hot path, one write per answer); under any other ASGI server
 it is :class:`ASGIChannel` (the app stays a plain ASGI app). Everything else
 (``/v1/models``, health, metrics, admin) is a small Starlette app behind it. Bodies are taken
 as bytes and checked with the log contract's own validator
-(``events.validate.flatten_event``), so a malformed request is refused with
-the same field path ``validate`` reports.
+(``events.validate.flatten_request``, the request part of ``flatten_event``),
+so a malformed request is refused with the same field path ``validate``
+reports.
 
 Request path, in order: size limit -> account (API key or trusted header) ->
 JSON and contract check -> cached decision for the account (a dict lookup,
@@ -55,7 +56,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from antidistill.events.validate import BadRecord, flatten_event
+from antidistill.events.validate import BadRecord, flatten_request
 from antidistill.gateway.actions import (
     ALLOW,
     Actions,
@@ -574,10 +575,8 @@ def _check(endpoint: str, body: Any) -> None:
     """The log contract's own validation of a request, as a 400 naming the field."""
     if type(body) is not dict:
         raise Refused(400, "invalid_request", "request body must be a JSON object")
-    probe = {"request_id": "probe", "ts": "2026-01-01T00:00:00Z", "account_id": "probe", "endpoint": endpoint,
-             "status": 200, "request": body}
     try:
-        flatten_event(probe, None, None)
+        flatten_request(endpoint, body)
     except BadRecord as exc:
         raise Refused(400, "invalid_request", f"{exc.field or 'request'}: {exc.reason}", extra={"param": exc.field}) from None
 
