@@ -143,6 +143,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--accounts", type=int, default=20)
     ap.add_argument("--callgrind", action="store_true", help="count instructions under callgrind instead of reading /proc")
+    ap.add_argument("--idle-seconds", type=float, default=0,
+                    help="first measure each gateway this long with no requests (its cost per second of time)")
     ap.add_argument("--baseline-src", type=Path)
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
@@ -159,6 +161,27 @@ def main() -> None:
         seconds = args.requests / args.rate
         for name in paths:  # warm: pools, caches, the detection worker's first rescorings
             run_load(open_loop(ports[name], min(args.rate, 100), 2, args.accounts))
+        idle = {}
+        for name in paths if args.idle_seconds > 0 else ():
+            # What the gateway costs per second with no requests at all (its timers, threads and
+            # the detection worker's messages): the part of a figure above that is per time, not per request.
+            pid = procs[name].pid
+            if args.callgrind:
+                subprocess.run(["callgrind_control", "-i", "on", str(pid)], check=True, capture_output=True)
+                time.sleep(args.idle_seconds)
+                subprocess.run(["callgrind_control", "-d", "idle", str(pid)], check=True, capture_output=True)
+                subprocess.run(["callgrind_control", "-i", "off", str(pid)], check=True, capture_output=True)
+                time.sleep(1)
+                per_s = {k: round(v / args.idle_seconds) for k, v in callgrind_totals(tmp / f"cg-{name}.{pid}").items() if v}
+                for f in tmp.glob(f"cg-{name}.{pid}*"):
+                    f.rename(f.with_name("done-idle-" + f.name))
+                idle[name] = {"ir_per_second": {**per_s, "total": sum(per_s.values())}}
+            else:
+                before = thread_stats(pid)
+                time.sleep(args.idle_seconds)
+                idle[name] = {"per_second": diff(before, thread_stats(pid), 1)}
+            idle[name]["seconds"] = args.idle_seconds
+            print(json.dumps({"idle": name, **idle[name]}), file=sys.stderr)
         rounds = []
         for r in range(args.rounds):
             order = list(paths) if r % 2 == 0 else list(paths)[::-1]
@@ -199,7 +222,7 @@ def main() -> None:
                 summary[name] = {t: {"cpu_us": statistics.median(x[name].get(t, {"cpu_us": 0})["cpu_us"] for x in rounds),
                                      "wakeups": statistics.median(x[name].get(t, {"wakeups": 0})["wakeups"] for x in rounds)}
                                  for t in threads}
-        results = {"summary": summary, "rounds": rounds,
+        results = {"summary": summary, "idle": idle, "rounds": rounds,
                    "config": {**{k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
                               "cpus": os.cpu_count()}}
         print(json.dumps(results, indent=2))

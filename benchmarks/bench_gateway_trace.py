@@ -146,11 +146,15 @@ def serve_traced(out: str, cli_args: list[str]) -> None:
         orig_verdicts(self, verdicts, info)
         events.append(("verdicts_applied", t, now(), len(verdicts)))
 
-    orig_fdq = app_mod.Gateway._flush_detection_queue
+    # Where exchanges are handed to detection: _to_detection (from the log's
+    # flusher, or the loop task without a log); before 2026-11-23 the loop
+    # task's _flush_detection_queue (a --baseline-src of that age).
+    handoff_name = "_to_detection" if hasattr(app_mod.Gateway, "_to_detection") else "_flush_detection_queue"
+    orig_handoff = getattr(app_mod.Gateway, handoff_name)
 
-    def fdq(self):
-        n, t = len(self._queue), now()
-        orig_fdq(self)
+    def handoff(self, *lines):
+        n, t = len(lines[0]) if lines else len(self._queue), now()
+        orig_handoff(self, *lines)
         if n:
             events.append(("detection_handoff", t, now(), n))
 
@@ -202,7 +206,7 @@ def serve_traced(out: str, cli_args: list[str]) -> None:
     upstream.Upstream.request = request
     durable.DurableLog.flush = flush
     app_mod.Gateway._on_verdicts = on_verdicts
-    app_mod.Gateway._flush_detection_queue = fdq
+    setattr(app_mod.Gateway, handoff_name, handoff)
     app_mod.Gateway.start = gw_start
 
     orig_stop = app_mod.Gateway.stop

@@ -414,3 +414,61 @@ def test_the_answer_goes_out_before_the_exchange_is_recorded_and_is_recorded_eve
     lines = [orjson.loads(line) for line in gw._queue]
     assert [e["status"] for e in lines] == [200, 200] and all(e["latency_ms"] >= 0 for e in lines)
     assert lines[0]["response"]["choices"][0]["message"]["content"] == "ok"
+
+
+def test_with_a_log_detection_gets_each_flush_once_durable_in_log_order_and_the_last_lines_at_stop(tmp_path):
+    """The log's flusher hands detection the lines it just made durable: never a line the log does not hold yet."""
+    import asyncio
+
+    from antidistill.gateway.app import Channel, Gateway, proxy
+    from antidistill.gateway.durable import iter_lines
+
+    log_dir = tmp_path / "log"
+    gw = Gateway(GatewayConfig(upstream="http://127.0.0.1:1", keys_file=str(write_keys(tmp_path / "keys.json")),
+                               log_dir=str(log_dir), flush_ms=5))
+
+    class Upstream(_FakeUpstream):
+        async def close(self):
+            pass
+
+    class Worker:
+        def __init__(self) -> None:
+            self.batches: list[list[bytes]] = []
+            self.durable_when_added: list[bool] = []
+            self.stopped_after: int | None = None
+
+        def add(self, lines):
+            on_disk = list(iter_lines(log_dir))
+            self.durable_when_added.append(on_disk[-len(lines):] == lines)
+            self.batches.append(lines)
+
+        def stop(self):
+            self.stopped_after = sum(map(len, self.batches))
+
+    class Ch(Channel):
+        def __init__(self, i: int) -> None:
+            self.headers = {b"authorization": b"Bearer sk-1"}
+            self.path, self.client, self.i = "/v1/chat/completions", ("127.0.0.1", 1), i
+
+        async def body(self, limit):
+            return orjson.dumps(chat(f"hello {self.i}"))
+
+        async def send_whole(self, status, content, ctype, extra):
+            pass
+
+    gw.upstream, gw.worker = Upstream(), Worker()
+    gw.log.start()
+
+    async def run():
+        for i in range(60):
+            await proxy(gw, Ch(i))
+            if i % 7 == 0:
+                await asyncio.sleep(0.01)  # some group commits while requests come in
+        await gw.stop()
+
+    asyncio.run(run())
+    sent = [line for batch in gw.worker.batches for line in batch]
+    assert sent == list(iter_lines(log_dir)) and len(sent) == 60
+    assert [orjson.loads(line)["request"]["messages"][0]["content"] for line in sent] == [f"hello {i}" for i in range(60)]
+    assert all(gw.worker.durable_when_added) and len(gw.worker.batches) > 1
+    assert gw.worker.stopped_after == 60 and gw._queue == []

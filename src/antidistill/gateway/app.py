@@ -21,8 +21,9 @@ is queued for the log writer thread (group commit), the detection worker
 process and, with ``--state redis://``, the shared stream -> answer.
 
 What is *not* on the request path: writing and fsyncing the log (a flusher
-thread, every ``flush_ms``), detection (a separate process, fed in batches
-every 20 ms, niced so that on a busy machine requests get the CPU first),
+thread, every ``flush_ms``), detection (a separate process, fed each group
+commit's lines by the flusher once they are durable - or, without a log, in
+batches every 20 ms - niced so that on a busy machine requests get the CPU first),
 publishing to Redis (a batching task), metrics exposition (at scrape time).
 """
 
@@ -242,7 +243,9 @@ class Gateway:
         self.overrides_store = OverrideStore(config.state, log_dir)
         self.overrides: dict[str, str] = self.overrides_store.load()
         self.has_end_users = any(END_USER_SEP in k for k in self.overrides)
-        self.log = DurableLog(log_dir, flush_ms=config.flush_ms) if log_dir else None
+        # With a log, its flusher thread hands each flush's lines to detection
+        # (one thread wake-up per flush for both); without one, a loop task does.
+        self.log = DurableLog(log_dir, flush_ms=config.flush_ms, on_flushed=self._to_detection) if log_dir else None
         self.redis: RedisShare | None = None
         self.worker: DetectionWorker | None = None
         self.upstream: Upstream | None = None
@@ -269,7 +272,8 @@ class Gateway:
             await asyncio.to_thread(self.worker.wait_replayed)
         if self.log:
             self.log.start()
-        self._tasks.append(asyncio.create_task(self._feed_detection()))
+        else:
+            self._tasks.append(asyncio.create_task(self._feed_detection()))
         if redis_mode:
             self.redis = RedisShare(self.config.state, on_events=self._on_shared_events, on_override=self._on_shared_override)
             await self.redis.start()
@@ -292,10 +296,10 @@ class Gateway:
             await self.redis.close()
         if self.upstream:
             await self.upstream.close()
+        if self.log:
+            self.log.close()  # its last flush hands the last lines to detection, before that stops
         if self.worker:
             self.worker.stop()
-        if self.log:
-            self.log.close()
 
     # --- verdicts and decisions -------------------------------------------
     def _on_verdicts(self, verdicts: dict[str, Verdict], info: dict[str, Any]) -> None:
@@ -360,36 +364,47 @@ class Gateway:
         """Queue one finished exchange for the log, detection and the other instances.
 
         The event is serialised once, here; the log's flusher thread, the
-        detection worker and the Redis publisher all take that line.
+        detection worker and the Redis publisher all take that line. With a
+        log, detection gets the lines of each group commit from the flusher
+        once they are durable (so detection never saw a line the log lost);
+        without one, from a loop task every 20 ms.
         """
         line = orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE)
         if self.log:
             self.log.append_line(line)
-        self._queue.append(line)
+        else:
+            self._queue.append(line)
         if self.redis:
             self.redis.publish(line)
 
-    def _flush_detection_queue(self) -> None:
-        if self._queue and self.worker:
-            batch, self._queue = self._queue, []
+    def _to_detection(self, lines: list[bytes]) -> None:
+        if self.worker:
             try:
-                self.worker.add(batch)
+                self.worker.add(lines)
             except (OSError, BrokenPipeError):
-                log.error("detection worker unreachable; %d events not scored", len(batch))
+                log.error("detection worker unreachable; %d events not scored", len(lines))
+
+    def _flush_detection_queue(self) -> None:
+        if self._queue:
+            batch, self._queue = self._queue, []
+            self._to_detection(batch)
 
     async def _feed_detection(self) -> None:
-        # Batches events to the worker every 20 ms: one pipe write per batch
-        # instead of one per request.
+        # Without a log: batches events to the worker every 20 ms, one pipe
+        # write per batch instead of one per request.
         while True:
             await asyncio.sleep(0.02)
             self._flush_detection_queue()
-            if self.log:
-                self.metrics.log_lines.set(self.log.lines_written)
-            if self.redis:
-                self.metrics.redis_up.set(1 if self.redis.ok else 0)
-            if self.worker:
-                self.metrics.detection_backlog.set(self.worker.backlog)
-            self.metrics.detector_ok.set(0 if self.detector_failed else 1)
+
+    def update_gauges(self) -> None:
+        """The gauges /metrics shows, read when it is scraped."""
+        if self.log:
+            self.metrics.log_lines.set(self.log.lines_written)
+        if self.redis:
+            self.metrics.redis_up.set(1 if self.redis.ok else 0)
+        if self.worker:
+            self.metrics.detection_backlog.set(self.worker.backlog)
+        self.metrics.detector_ok.set(0 if self.detector_failed else 1)
 
     def identify(self, headers: dict[bytes, bytes]) -> tuple[str, str | None]:
         """(account, api key id) from a request's headers (lower-case byte names, as ASGI gives them)."""
@@ -909,6 +924,7 @@ def build_app(config: GatewayConfig) -> GatewayApp:
                 counts[v.verdict] = counts.get(v.verdict, 0) + 1
         for k, n in counts.items():
             gw.metrics.verdicts.labels(k).set(n)
+        gw.update_gauges()
         return Response(generate_latest(gw.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     def admin(handler):

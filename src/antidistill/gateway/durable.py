@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +35,11 @@ SUFFIX = ".jsonl"
 class DurableLog:
     """Append-only, group-committed, rotating JSONL log (thread-safe)."""
 
-    def __init__(self, directory: str | Path, *, flush_ms: float = 20.0, max_bytes: int = 256 * 1024 * 1024) -> None:
+    def __init__(self, directory: str | Path, *, flush_ms: float = 20.0, max_bytes: int = 256 * 1024 * 1024,
+                 on_flushed: Callable[[list[bytes]], None] | None = None) -> None:
         self.dir = Path(directory)
+        #: called (on the flushing thread) with the lines of each flush once they are durable, in log order
+        self.on_flushed = on_flushed
         self.dir.mkdir(parents=True, exist_ok=True)
         self.flush_s = flush_ms / 1000.0
         self.max_bytes = max_bytes
@@ -86,12 +89,14 @@ class DurableLog:
 
     def flush(self) -> int:
         """Write and fsync everything queued; returns the number of lines."""
-        with self._lock:
-            lines, self._pending = self._pending, []
-        if not lines:
-            return 0
-        data = b"".join(lines)
+        # Taken under the I/O lock: two flushes at once (close, or a caller's
+        # flush, beside the flusher thread) write and report in queue order.
         with self._io_lock:
+            with self._lock:
+                lines, self._pending = self._pending, []
+            if not lines:
+                return 0
+            data = b"".join(lines)
             if self._fd is None or self._size + len(data) > self.max_bytes and self._size > 0:
                 self._open_next()
             view = memoryview(data)
@@ -100,8 +105,10 @@ class DurableLog:
                 view = view[n:]
             os.fsync(self._fd)
             self._size += len(data)
-        self.lines_written += len(lines)
-        self.last_flush_s = time.time()
+            self.lines_written += len(lines)
+            self.last_flush_s = time.time()
+            if self.on_flushed is not None:
+                self.on_flushed(lines)
         return len(lines)
 
     def _run(self) -> None:
