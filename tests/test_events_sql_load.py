@@ -300,6 +300,29 @@ def test_fast_path_around_lines_it_cannot_read(tmp_path, every):
         assert loaded.fast_lines > len(lines) * 0.8
 
 
+@pytest.mark.parametrize("max_bad", [None, 4])
+@pytest.mark.parametrize("bodies", ["all", "predict"])
+def test_many_chunks_parsed_ahead(tmp_path, monkeypatch, bodies, max_bad):
+    """Small chunks: each is parsed (on one of two parsers, in a thread) while
+    the one before is inserted; rows, duplicates across chunks, quarantine,
+    counts and a stop at max_bad in the middle of the file are as on the Python path."""
+    from antidistill.events import sql_load
+
+    # Chunks of a few lines: cut at windows of the inflated stream, read a little at a time.
+    for name, size in (("CHUNK_BYTES", 8 * 1024), ("_WINDOW", 8 * 1024), ("_READ", 256)):
+        monkeypatch.setattr(sql_load, name, size)
+    parsed = []
+    real = sql_load._Loader._parse_chunk
+    monkeypatch.setattr(sql_load._Loader, "_parse_chunk", lambda self, chunk, parser: parsed.append(parser) or real(self, chunk, parser))
+    lines = [event_line(request_id=f"r-{i % 700}") for i in range(900)]  # the last 200 repeat earlier ids
+    for i in range(150, len(lines), 160):
+        lines[i] = BAD_LINES[i % len(BAD_LINES)]
+    src = tmp_path / "many.jsonl.gz"
+    src.write_bytes(gzip.compress(b"".join(line + b"\n" for line in lines)))
+    assert_same([src], bodies=bodies, max_bad=max_bad)
+    assert len(parsed) > 10 and len(set(map(id, parsed))) == 2  # many chunks, both parsers
+
+
 @pytest.mark.parametrize("bodies", ["all", "predict"])
 def test_other_formats_keep_the_python_path(tmp_path, bodies):
     litellm = shutil.copy(DATA / "litellm_payloads.jsonl", tmp_path / "l.jsonl")

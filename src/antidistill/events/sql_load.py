@@ -3,10 +3,11 @@
 This module owns the fast path from spec-format ``events.jsonl`` /
 ``.jsonl.gz`` files (``shared/spec/traffic-log.md``) to an EVENT_SCHEMA table
 in a DuckDB connection, for ``scan``. Python only reads and numbers lines (in
-a thread, while DuckDB works on the previous chunk: zlib and numpy over 1 MB
-blocks, with the Python reader's own loop taking over at anything unusual,
-see ``_LineSource``); DuckDB's JSON functions parse every line, check it and
-flatten it. An in-memory database does not checkpoint (compress) while it
+a thread, ahead of DuckDB: ISA-L's inflate and numpy over 1 MB blocks, with the Python
+reader's own loop taking over at anything unusual, see ``_LineSource``);
+DuckDB's JSON functions parse every line, check it and flatten it, a chunk at
+a time in a thread of their own while the chunk before is inserted
+(``_Loader._parsed_ahead``). An in-memory database does not checkpoint (compress) while it
 loads (``_no_checkpoints``).
 
 The SQL checks are a *conservative* transcription of
@@ -37,6 +38,7 @@ files go through ``EventStream`` unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
 import io
@@ -46,8 +48,8 @@ import re
 import tempfile
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +58,7 @@ import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
+from isal import isal_zlib
 
 from antidistill.events.adapters import get_adapter
 from antidistill.events.readers import (
@@ -740,7 +743,7 @@ def parse_record(number: int, line: bytes) -> RawRecord:
 class _LineSource(Source):
     """``Source``'s JSON Lines reading without the parsing: chunks of raw lines.
 
-    A fast reader (zlib and numpy over blocks, no Python per line) takes the
+    A fast reader (inflate and numpy over blocks, no Python per line) takes the
     lines of a well-formed file; at anything unusual (a line over the limit, a
     gzip stream that is corrupt, truncated, or not one member and nothing
     else) it stops, and the Python reader's own loop reads the file again
@@ -764,7 +767,9 @@ class _LineSource(Source):
 
     def _fast_chunks(self, raw, chunk: _Chunk):
         """Chunks while the fast reader can read; returns (the chunk being filled, whether it read to the end)."""
-        inflate = zlib.decompressobj(31) if self.kind == "gzip" else None  # 31: one gzip member
+        # ISA-L's inflate: zlib's contract (and checks) at about twice its speed,
+        # on the one thread that reads ahead of DuckDB.
+        inflate = isal_zlib.decompressobj(31) if self.kind == "gzip" else None  # 31: one gzip member
         pending = b""  # decompressed bytes from the start of the first line not taken
         total = 0  # decompressed bytes so far
         while True:
@@ -777,7 +782,7 @@ class _LineSource(Source):
                     return chunk, False  # bytes after the member
                 try:
                     out = inflate.decompress(data)
-                except zlib.error:
+                except isal_zlib.error:
                     return chunk, False
                 if inflate.unused_data or (end and not inflate.eof):
                     return chunk, False  # another member, trailing bytes, or truncated
@@ -972,10 +977,10 @@ def _no_checkpoints(con: duckdb.DuckDBPyConnection) -> Callable[[], None]:
 
 
 def _one_thread(con: duckdb.DuckDBPyConnection) -> Callable[[], None]:
-    """Let DuckDB work on one thread while it loads; returns what undoes it.
+    """Let DuckDB run each query on its calling thread only while it loads; returns what undoes it.
 
-    The fast path's queries take about as much CPU per line as the reader
-    thread (zlib) beside them; a second DuckDB thread on the second CPU
+    The loader already keeps three threads busy (reading, parsing, inserting:
+    see _parsed_ahead). Giving the parse DuckDB's own second thread instead
     took 1.3-1.5x the CPU for the same work and gave no shorter wall time
     (200,000 full-scale lines, other jobs on the machine)."""
     before = con.execute("SELECT current_setting('threads')").fetchone()[0]
@@ -1007,8 +1012,9 @@ class _Loader:
         con.register("_ad_empty", EVENT_SCHEMA.empty_table())
         con.execute(f"CREATE TABLE {self.table} AS SELECT * FROM _ad_empty")
         con.unregister("_ad_empty")
-        # DuckDB parses in a connection of its own (see _parse).
-        self.parser = con.cursor()
+        # DuckDB parses in connections of their own (see _parse): two, so that
+        # one chunk is parsed while the one before it is inserted (_parsed_ahead).
+        self.parsers = [con.cursor(), con.cursor()]
         restore = _no_checkpoints(con)
         restore_threads = _one_thread(con) if self.fast else (lambda: None)
         # read_json reads the lines from files here (in memory where /dev/shm is)
@@ -1023,7 +1029,8 @@ class _Loader:
                     self._python_file(path)
         finally:
             self.result.quarantine.extend(self.stream.take_quarantine())
-            self.parser.close()
+            for parser in self.parsers:
+                parser.close()
             self.files.cleanup()
             restore_threads()
             restore()
@@ -1048,8 +1055,8 @@ class _Loader:
         source.flag_risky = self.fast
         stopped_at, position = None, 0
         try:
-            for chunk in _in_thread(source.chunks):
-                stopped_at, position = self._sql_chunk(chunk, fs, source_name), chunk.position
+            for chunk, parser, parsed in self._parsed_ahead(source.chunks):
+                stopped_at, position = self._sql_chunk(chunk, parser, parsed, fs, source_name), chunk.position
                 if self.stream.progress is not None:
                     self.stream.progress(path, position, source.size)
                 if stopped_at is not None:
@@ -1062,13 +1069,34 @@ class _Loader:
             summary.stopped = str(TooManyBadRecords(self.max_bad, summary.quarantined, f"{source_name}:{stopped_at}"))
             raise TooManyBadRecords(self.max_bad, summary.quarantined, source_name)
 
-    def _sql_chunk(self, chunk: _Chunk, fs: FileSummary, source_name: str) -> int | None:
-        """Load one chunk; the line where ``max_bad`` was exceeded, if it was.
+    def _parsed_ahead(self, chunks: Callable[[], Iterator[_Chunk]]) -> Iterator[tuple[_Chunk, duckdb.DuckDBPyConnection, pa.Table | None]]:
+        """Each chunk of ``chunks()`` (read in a thread, see _in_thread) with
+        the parser that parsed it and :meth:`_parse_chunk`'s answer.
+
+        A chunk is parsed in a thread of its own while the caller loads the
+        one before it (the parse is most of a chunk's time, and DuckDB runs
+        each query on its calling thread), on the other of the two parsers:
+        a chunk's rows wait in its parser's temporary tables until loaded."""
+        with ThreadPoolExecutor(1, thread_name_prefix="antidistill-parse") as pool, \
+                contextlib.closing(_in_thread(chunks)) as read:
+            ahead = None
+            for k, chunk in enumerate(read):
+                parser = self.parsers[k % 2]
+                job = pool.submit(self._parse_chunk, chunk, parser) if chunk.table.num_rows else None
+                if ahead is not None:
+                    yield ahead[0], ahead[1], ahead[2].result() if ahead[2] else None
+                ahead = chunk, parser, job
+            if ahead is not None:
+                yield ahead[0], ahead[1], ahead[2].result() if ahead[2] else None
+
+    def _sql_chunk(self, chunk: _Chunk, parser: duckdb.DuckDBPyConnection, parsed: pa.Table | None,
+                   fs: FileSummary, source_name: str) -> int | None:
+        """Load one chunk, parsed by ``parser`` (``parsed``: see _parse_chunk);
+        the line where ``max_bad`` was exceeded, if it was.
 
         Lines are taken in order, as the Python path does: a row DuckDB made
         is accepted (or a duplicate), a line it did not vouch for goes
         through the Python path, which counts and quarantines it."""
-        parsed = self._parse_chunk(chunk) if chunk.table.num_rows else None
         if parsed is None:
             slow, fast_lines, fast_ids = chunk.table.column("line").to_pylist(), [], []
         else:
@@ -1117,25 +1145,26 @@ class _Loader:
                       for name, fast in (("_ad_fast", True), ("_ad_chunk", False))]
             tables = [(name, lines) for name, lines in tables if lines.num_rows]
             for i, (_, lines) in enumerate(tables):
-                self.parser.register(f"_ad_keep{i}", lines)
+                parser.register(f"_ad_keep{i}", lines)
             try:
                 union = " UNION ALL ".join(f"SELECT {_INSERT_COLUMNS} FROM {name} SEMI JOIN _ad_keep{i} USING (line)"
                                            for i, (name, _) in enumerate(tables))
-                self.parser.execute(f"INSERT INTO {self.table} SELECT * FROM ({union}) ORDER BY source_line",
+                parser.execute(f"INSERT INTO {self.table} SELECT * FROM ({union}) ORDER BY source_line",
                                     {"source_file": source_name})
             finally:
                 for i in range(len(tables)):
-                    self.parser.unregister(f"_ad_keep{i}")
+                    parser.unregister(f"_ad_keep{i}")
         if rows:
             self._insert_arrow(EventStream._batch(rows))
         return stopped_at
 
-    def _parse_chunk(self, chunk: _Chunk) -> pa.Table | None:
+    def _parse_chunk(self, chunk: _Chunk, parser: duckdb.DuckDBPyConnection) -> pa.Table | None:
         """(line, ok, request_id, ip_check, fast) of the chunk's lines, in line
         order, or None if DuckDB failed on them all: the fast path (_fast)
-        first, where it reads; the other lines by _parse (``fast`` false)."""
+        first, where it reads; the other lines by _parse (``fast`` false).
+        The rows wait in ``parser``'s temporary tables."""
         table = chunk.table
-        fast = self._fast(chunk) if self.fast else None
+        fast = self._fast(chunk, parser) if self.fast else None
         if fast is not None:
             # The lines the fast path read but did not vouch for go to Python
             # (cheaper there than in _parse: most are /v1/predict lines, whose
@@ -1147,7 +1176,7 @@ class _Loader:
             fast = fast.append_column("fast", pa.repeat(True, fast.num_rows))
             if not table.num_rows:
                 return fast
-        parsed = self._parse(table)
+        parsed = self._parse(table, parser)
         if parsed is None:
             if fast is None:
                 return None
@@ -1159,7 +1188,7 @@ class _Loader:
             return parsed
         return pa.concat_tables([fast, parsed]).sort_by("line")
 
-    def _fast(self, chunk: _Chunk) -> pa.Table | None:
+    def _fast(self, chunk: _Chunk, parser: duckdb.DuckDBPyConnection) -> pa.Table | None:
         """(line, ok, request_id, ip_check) of the chunk's lines read by the
         fast path (rows in the parser's ``_ad_fast``), in line order; None if it read none.
 
@@ -1167,7 +1196,6 @@ class _Loader:
         it fails (a line it cannot read strictly), the lines are split around
         the line its message names (or in halves) and the pieces tried again,
         up to _FAST_TRIES failures a chunk; the lines left go to _parse."""
-        parser = self.parser
         pending, created, failures = [(0, chunk.table.num_rows)], False, 0
         while pending:
             start, stop = pending.pop()
@@ -1196,7 +1224,7 @@ class _Loader:
             return None
         return _check_ips(parser.execute("SELECT line, ok, request_id, ip_check FROM _ad_fast ORDER BY line").to_arrow_table())
 
-    def _parse(self, lines: pa.Table) -> pa.Table | None:
+    def _parse(self, lines: pa.Table, parser: duckdb.DuckDBPyConnection) -> pa.Table | None:
         """(line, ok, request_id, ip_check) of the chunk's lines flattened by
         DuckDB (``ok`` false where Python must decide), in line order, or None
         if DuckDB failed on them (then Python reads them all). The rows
@@ -1205,7 +1233,6 @@ class _Loader:
 
         The work runs in a cursor of its own, so that a failed query cannot
         abort a transaction the caller may have open."""
-        parser = self.parser
         parser.register("_ad_lines", lines)
         try:
             try:
