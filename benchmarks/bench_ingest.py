@@ -130,9 +130,14 @@ def timed(code: str, path: Path, workdir: Path) -> dict:
 def run_timed(cmd: list[str]) -> dict:
     """``cmd`` under /usr/bin/time: wall, CPU (user + sys) seconds, peak RSS (MB), its output."""
     done = subprocess.run(["/usr/bin/time", "-f", "TIME %e %U %S %M", *cmd], capture_output=True, text=True, check=True)
-    wall, user, system, rss_kb = done.stderr.strip().splitlines()[-1].split()[1:]
+    return parse_time(done.stderr, done.stdout)
+
+
+def parse_time(stderr: str, stdout: str) -> dict:
+    """The figures of /usr/bin/time's ``TIME %e %U %S %M`` line (the last of ``stderr``)."""
+    wall, user, system, rss_kb = stderr.strip().splitlines()[-1].split()[1:]
     return {"wall": float(wall), "cpu": float(user) + float(system), "rss_mb": int(rss_kb) / 1024,
-            "out": done.stdout.strip()}
+            "out": stdout.strip()}
 
 
 def scan_loader(path: Path, runs: int) -> None:

@@ -5,11 +5,15 @@ DuckDB needs just to read the same file, ratio measured in one run, and
 1 million events stay within 4 GB peak RSS.
 
 Each run is a fresh process under ``/usr/bin/time`` (wall, CPU, peak RSS of
-that process): the scan (``antidistill scan EVENTS --accounts ACCOUNTS --out
+its largest process): the scan (``antidistill scan EVENTS --accounts ACCOUNTS --out
 DIR``) and the baseline (``CREATE TABLE t AS SELECT * FROM read_json(EVENTS,
 format = 'newline_delimited')`` in a database file, as in
 ``bench_ingest.py``), alternating, so that machine load hits both alike. The
-report gives medians, the ratio of medians and the load average.
+report gives medians, the ratio of medians and the load average. A scan forks
+workers for its scoring, and a forked child's RSS counts the pages it shares
+with its parent, so the scan's memory is also sampled as the peak of the
+proportional set size (PSS, shared pages split among their sharers) summed
+over its process tree: the physical memory the whole scan holds.
 
 ``--stages`` instead runs one scan in this process and prints where its time
 and memory go (wall and CPU seconds of each stage, CPU counting every thread
@@ -28,16 +32,61 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 # The baseline and its timing are bench_ingest.py's (run as a script, this directory is on sys.path).
-from bench_ingest import _BARE, run_timed
+from bench_ingest import _BARE, parse_time, run_timed
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            todo.extend(int(c) for c in Path(f"/proc/{p}/task/{p}/children").read_text().split())
+        except OSError:  # gone already
+            pass
+    return out
+
+
+def _pss_mb(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def run_sampled(cmd: list[str], every: float = 0.5) -> dict:
+    """:func:`run_timed`, plus ``tree_pss_mb``: the peak over samples of the PSS summed over the process tree."""
+    proc = subprocess.Popen(["/usr/bin/time", "-f", "TIME %e %U %S %M", *cmd], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    peak, stop = [0.0], threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(every):
+            peak[0] = max(peak[0], sum(_pss_mb(p) for p in _tree(proc.pid)))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
+    stop.set()
+    sampler.join()
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, cmd, out, err)
+    return {**parse_time(err, out), "tree_pss_mb": peak[0]}
+
 
 def compare(data: Path, runs: int) -> None:
     events, accounts = data / "events.jsonl.gz", data / "accounts.jsonl"
@@ -50,10 +99,11 @@ def compare(data: Path, runs: int) -> None:
                 "read_json": [sys.executable, "-c", _BARE, str(events), tmp],
             }
             for name in ("scan", "read_json") if i % 2 == 0 else ("read_json", "scan"):
-                r = run_timed(cmds[name])
+                r = run_sampled(cmds[name]) if name == "scan" else run_timed(cmds[name])
                 results[name].append(r)
                 loads.append(os.getloadavg()[0])
-                print(f"run {i + 1} {name}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, peak RSS {r['rss_mb']:,.0f} MB, "
+                tree = f", peak PSS of its process tree {r['tree_pss_mb']:,.0f} MB" if "tree_pss_mb" in r else ""
+                print(f"run {i + 1} {name}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, peak RSS {r['rss_mb']:,.0f} MB{tree}, "
                       f"load average {loads[-1]:.1f}", flush=True)
     med = {name: {k: statistics.median(r[k] for r in rs) for k in ("wall", "cpu", "rss_mb")} for name, rs in results.items()}
     print()
@@ -64,7 +114,8 @@ def compare(data: Path, runs: int) -> None:
         print(f"| {name} | {m['wall']:.1f} s | {m['cpu']:.1f} s | {m['rss_mb']:,.0f} MB |")
     print(f"| **ratio scan / read_json** | **{med['scan']['wall'] / med['read_json']['wall']:.2f}x** "
           f"| {med['scan']['cpu'] / med['read_json']['cpu']:.2f}x | |")
-    print(f"max peak RSS of a scan: {max(r['rss_mb'] for r in results['scan']):,.0f} MB")
+    print(f"max peak RSS of a scan: {max(r['rss_mb'] for r in results['scan']):,.0f} MB; "
+          f"max peak PSS of a scan's process tree: {max(r['tree_pss_mb'] for r in results['scan']):,.0f} MB")
     for name, rs in results.items():
         walls = ", ".join(f"{r['wall']:.1f}" for r in rs)
         print(f"all {name} wall: {walls} s")

@@ -42,8 +42,6 @@ class Engine:
     accounts: ibis.Table
     _cleanup: list[Any] = field(default_factory=list)
     _materialized: int = 0
-    #: the events live in a database of the engine's own (a loader filled it), which it may drop
-    owns_events: bool = False
 
     def materialize(self, expr: ibis.Table) -> tuple[ibis.Table, Callable[[], None]]:
         """``expr`` computed once, and what frees it: a temporary table on
@@ -67,13 +65,6 @@ class Engine:
             return cached, cached.release
         finally:
             ibis.options.sql.fuse_selects = fused
-
-    def drop_events(self) -> None:
-        """Free the memory of the events table when the engine owns it (a
-        scan no longer needs it once its reduced tables are pulled); the
-        ``events`` table cannot be queried afterwards. Otherwise nothing."""
-        if self.name == "duckdb" and self.owns_events:
-            self.backend.con.execute("DROP TABLE IF EXISTS events")
 
     def close(self) -> None:
         for fn in reversed(self._cleanup):
@@ -146,8 +137,7 @@ def _duckdb_engine(events: Iterable[pa.RecordBatch] | EventLoader, accounts: pa.
     con, cleanup = _loaded_duckdb(events, db_path, workdir)
     con.execute("CREATE OR REPLACE TABLE accounts AS SELECT * FROM accounts")
     backend = ibis.duckdb.from_connection(con)
-    return Engine("duckdb", backend, backend.table("events"), backend.table("accounts"), cleanup,
-                  owns_events=db_path is None)
+    return Engine("duckdb", backend, backend.table("events"), backend.table("accounts"), cleanup)
 
 
 def spark_session():  # pragma: no cover - exercised by the spark tests
