@@ -94,49 +94,34 @@ def _fit_measure(det: Detector, fs: FeatureSet) -> tuple[Detector, pd.DataFrame]
     return det, det.measure(fs)
 
 
-class Judging:
-    """The policy's detectors on one feature set, started now and finished later.
+def _judge(fs: FeatureSet, detectors: list[Detector], workers: int = 1):
+    """Every detector on every account: measurements and scored results, by detector name.
 
-    Starting forks the separable detectors (with ``workers`` > 1: see
-    ``Detector.separable``), so that they run beside what the caller does
-    next; :meth:`finish` fits and measures the others here, collects the
-    forked ones (fitted, in their places in ``detectors``) and scores all.
-    The result is the same for any number of workers.
+    With ``workers`` > 1 the separable detectors (see ``Detector.separable``)
+    are fitted and measured in forked children while the others run here;
+    each comes back fitted and takes its place in ``detectors``.
     """
-
-    def __init__(self, fs: FeatureSet, policy: Policy, workers: int = 1) -> None:
-        self.fs, self.policy = fs, policy
-        self.detectors = build_detectors(policy)
-        self._away = {i: Forked(partial(_fit_measure, det, fs)) for i, det in enumerate(self.detectors)
-                      if det.separable and workers > 1}
-
-    def finish(self) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, Any]]]:
-        """Every detector on every account: measurements and scored results, by detector name."""
-        fs, detectors = self.fs, self.detectors
-        measured = {i: _fit_measure(det, fs)[1] for i, det in enumerate(detectors) if i not in self._away}
-        for i, job in self._away.items():
-            detectors[i], measured[i] = job.result()
-        measurements, results = {}, {}
-        for i, det in enumerate(detectors):
-            measurements[det.name] = measured[i]
-            results[det.name] = det.score(measured[i], fs)
-        return measurements, results
+    away = {i: Forked(partial(_fit_measure, det, fs)) for i, det in enumerate(detectors)
+            if det.separable and workers > 1}
+    measured = {i: _fit_measure(det, fs)[1] for i, det in enumerate(detectors) if i not in away}
+    for i, job in away.items():
+        detectors[i], measured[i] = job.result()
+    measurements, results = {}, {}
+    for i, det in enumerate(detectors):
+        measurements[det.name] = measured[i]
+        results[det.name] = det.score(measured[i], fs)
+    return measurements, results
 
 
 def score_features(fs: FeatureSet, policy: Policy, *, with_campaigns: bool = True,
                    workers: int = 1) -> tuple[list[AccountResult], list[CampaignResult]]:
     """Scores, verdicts and (``with_campaigns``) campaigns of the accounts in ``fs``.
 
-    ``workers``: processes the scoring may use (see :mod:`antidistill.respond.forked`).
+    ``workers``: processes the scoring may use (see :mod:`antidistill.respond.forked`);
+    the result is the same for any number.
     """
-    return score_judged(Judging(fs, policy, workers), with_campaigns=with_campaigns)
-
-
-def score_judged(judging: Judging, *, with_campaigns: bool = True) -> tuple[list[AccountResult], list[CampaignResult]]:
-    """:func:`score_features` of a started :class:`Judging`."""
-    fs, policy = judging.fs, judging.policy
-    measurements, results = judging.finish()
-    detectors = judging.detectors
+    detectors = build_detectors(policy)
+    measurements, results = _judge(fs, detectors, workers)
     tactic_dets = [d for d in detectors if d.tactic]
     support_dets = [d for d in detectors if not d.tactic]
     accounts = list(fs.accounts["account_id"])
@@ -274,14 +259,13 @@ def _scan_engine(eng, policy: Policy, summary: Summary | None, quarantined: list
     finally:
         release()
     eng.close()
-    judging = Judging(fs, policy, workers)
     # With a spare core the end users are judged in a forked child while the
     # accounts are judged here (both are single-threaded Python). With one,
     # each pass's features are dropped once judged, so that the two passes'
     # Python working sets (template mining above all) do not add up.
     users = Forked(partial(_judge_end_users, fs_users, policy)) if fs_users is not None and workers > 1 else None
-    results, campaigns = score_judged(judging)
-    del fs, judging
+    results, campaigns = score_features(fs, policy, workers=workers)
+    del fs
     gc.collect()
     if fs_users is not None:
         per_user = users.result() if users is not None else _judge_end_users(fs_users, policy)
