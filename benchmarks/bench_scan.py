@@ -19,9 +19,16 @@ over its process tree: the physical memory the whole scan holds.
 and memory go (wall and CPU seconds of each stage, CPU counting every thread
 of the process, and resident memory after it).
 
+``--baseline-src DIR`` instead runs the scan of this tree and the scan of
+another source tree (a worktree's ``src``, put first on ``PYTHONPATH``) in
+turn, and reports each one's medians, the median of the per-pair wall
+ratios, and whether the two wrote the same ``accounts.jsonl`` and
+``campaigns.jsonl``: how one change is judged on a machine whose speed drifts.
+
 Usage:
     python benchmarks/bench_scan.py bench-data/full-9191 [--runs 3]
     python benchmarks/bench_scan.py bench-data/full-9191 --stages
+    python benchmarks/bench_scan.py bench-data/full-9191 --runs 3 --baseline-src /tmp/base/src
 
 The directory holds ``events.jsonl.gz`` and ``accounts.jsonl`` (``antidistill
 simulate --seed 9191 --scale full --out bench-data/full-9191``). Prints only.
@@ -68,10 +75,10 @@ def _pss_mb(pid: int) -> float:
     return 0.0
 
 
-def run_sampled(cmd: list[str], every: float = 0.5) -> dict:
+def run_sampled(cmd: list[str], every: float = 0.5, env: dict | None = None) -> dict:
     """:func:`run_timed`, plus ``tree_pss_mb``: the peak over samples of the PSS summed over the process tree."""
     proc = subprocess.Popen(["/usr/bin/time", "-f", "TIME %e %U %S %M", *cmd], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, env=env)
     peak, stop = [0.0], threading.Event()
 
     def sample() -> None:
@@ -119,6 +126,36 @@ def compare(data: Path, runs: int) -> None:
     for name, rs in results.items():
         walls = ", ".join(f"{r['wall']:.1f}" for r in rs)
         print(f"all {name} wall: {walls} s")
+
+
+def paired(data: Path, runs: int, baseline_src: Path) -> None:
+    """This tree's scan (A) against the scan of ``baseline_src`` (B), in turn, with their outputs compared."""
+    events, accounts = data / "events.jsonl.gz", data / "accounts.jsonl"
+    trees = {"A": None, "B": str(baseline_src.resolve())}
+    results: dict[str, list[dict]] = {"A": [], "B": []}
+    same = []
+    for i in range(runs):
+        with tempfile.TemporaryDirectory(prefix="bench-scan-") as tmp:
+            for name in ("A", "B") if i % 2 == 0 else ("B", "A"):
+                env = {**os.environ, "PYTHONPATH": trees[name]} if trees[name] else None
+                cmd = [sys.executable, "-c", "from antidistill.cli import app; app()", "scan", str(events),
+                       "--accounts", str(accounts), "--out", f"{tmp}/{name}"]
+                r = run_sampled(cmd, env=env)
+                results[name].append(r)
+                print(f"run {i + 1} {name}: {r['wall']:.1f} s wall, {r['cpu']:.1f} s CPU, peak PSS of its process tree "
+                      f"{r['tree_pss_mb']:,.0f} MB, load average {os.getloadavg()[0]:.1f}", flush=True)
+            same.append(all((Path(tmp) / "A" / f).read_bytes() == (Path(tmp) / "B" / f).read_bytes()
+                            for f in ("accounts.jsonl", "campaigns.jsonl")))
+    print()
+    print(f"A = this tree, B = {baseline_src}; {runs} pairs, in turn")
+    print("| | median wall | median CPU | median peak PSS of the process tree |")
+    print("|---|---:|---:|---:|")
+    for name, rs in results.items():
+        print(f"| {name} | {statistics.median(r['wall'] for r in rs):.1f} s | {statistics.median(r['cpu'] for r in rs):.1f} s "
+              f"| {statistics.median(r['tree_pss_mb'] for r in rs):,.0f} MB |")
+    ratios = [a["wall"] / b["wall"] for a, b in zip(results["A"], results["B"], strict=True)]
+    print(f"A/B wall, median of pairs: {statistics.median(ratios):.3f} (pairs: {', '.join(f'{x:.3f}' for x in ratios)})")
+    print(f"same accounts.jsonl and campaigns.jsonl in every pair: {all(same)}")
 
 
 def _rss_mb() -> tuple[float, float]:
@@ -176,9 +213,12 @@ def main() -> None:
     ap.add_argument("data", type=Path, nargs="?", default=ROOT / "bench-data" / "full-9191")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--stages", action="store_true", help="one scan in this process, timed per stage")
+    ap.add_argument("--baseline-src", type=Path, help="pair this tree's scan with the scan of this source tree")
     args = ap.parse_args()
     if args.stages:
         stages(args.data)
+    elif args.baseline_src:
+        paired(args.data, args.runs, args.baseline_src)
     else:
         compare(args.data, args.runs)
 
