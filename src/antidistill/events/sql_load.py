@@ -1079,15 +1079,15 @@ class _Loader:
         a chunk's rows wait in its parser's temporary tables until loaded."""
         with ThreadPoolExecutor(1, thread_name_prefix="antidistill-parse") as pool, \
                 contextlib.closing(_in_thread(chunks)) as read:
-            ahead = None
+            ahead = []  # the chunk being parsed: (chunk, parser, job or None)
             for k, chunk in enumerate(read):
                 parser = self.parsers[k % 2]
-                job = pool.submit(self._parse_chunk, chunk, parser) if chunk.table.num_rows else None
-                if ahead is not None:
-                    yield ahead[0], ahead[1], ahead[2].result() if ahead[2] else None
-                ahead = chunk, parser, job
-            if ahead is not None:
-                yield ahead[0], ahead[1], ahead[2].result() if ahead[2] else None
+                ahead.append((chunk, parser, pool.submit(self._parse_chunk, chunk, parser) if chunk.table.num_rows else None))
+                if len(ahead) == 2:
+                    done, parser, job = ahead.pop(0)
+                    yield done, parser, job.result() if job else None
+            for done, parser, job in ahead:
+                yield done, parser, job.result() if job else None
 
     def _sql_chunk(self, chunk: _Chunk, parser: duckdb.DuckDBPyConnection, parsed: pa.Table | None,
                    fs: FileSummary, source_name: str) -> int | None:

@@ -69,7 +69,7 @@ def scan(
     policy: Path | None = typer.Option(None, "--policy", exists=True, dir_okay=False, help="Policy YAML (default: the shipped policy)."),
     fmt: str = typer.Option("auto", "--format", help="Input format: auto, spec, litellm or otel."),
     max_bad: int | None = typer.Option(None, "--max-bad", help="Give up after this many bad lines (default: never)."),
-    workers: int | None = typer.Option(None, "--workers", min=1, help="Processes the scoring may use (default: the CPUs this process may run on; 1: all in this process). The output is the same for any number."),
+    workers: int | None = typer.Option(None, "--workers", min=1, help="CPUs the scoring may use (default: those this process may run on). With more than one, the classifier replay and the end users' scoring run in forked processes beside the accounts' scoring; 1 keeps all in this process. The output is the same either way."),
 ) -> None:
     """Score every account for model theft and group accounts into campaigns.
 

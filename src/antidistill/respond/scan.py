@@ -117,8 +117,9 @@ def score_features(fs: FeatureSet, policy: Policy, *, with_campaigns: bool = Tru
                    workers: int = 1) -> tuple[list[AccountResult], list[CampaignResult]]:
     """Scores, verdicts and (``with_campaigns``) campaigns of the accounts in ``fs``.
 
-    ``workers``: processes the scoring may use (see :mod:`antidistill.respond.forked`);
-    the result is the same for any number.
+    ``workers``: CPUs the scoring may use; with more than one, the separable
+    detectors run in forked processes (see :mod:`antidistill.respond.forked`).
+    The result is the same either way.
     """
     detectors = build_detectors(policy)
     measurements, results = _judge(fs, detectors, workers)
@@ -214,7 +215,7 @@ def run_scan(
     workdir: Path | None = None,
     workers: int | None = None,
 ) -> ScanResult:
-    """Scan event logs. ``workers``: processes the scoring may use (default: the usable CPUs)."""
+    """Scan event logs. ``workers``: CPUs the scoring may use (default: the usable CPUs; see ``scan --workers``)."""
     policy = policy if isinstance(policy, Policy) else load_policy(policy)
     quarantined: list[QuarantineRecord] = []
     acct_table = None
