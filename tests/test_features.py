@@ -53,21 +53,13 @@ def test_features_without_linkage_keep_what_detectors_read(tmp_path):
     assert without.shared_pairs == {} and without.instructions == {}
 
 
-def test_prefix_safe_patterns_are_those_whose_matches_survive_more_text():
-    from antidistill.features.pipeline import _prefix_safe
-
-    for pattern in ["step[- ]by[- ]step", r"\blaw\b", "^think", r"(a|b)[^\n.]{0,30}c+", "思考过程"]:
-        assert _prefix_safe(pattern), pattern
-    # An end anchor, lookaround, a flag, a back-reference, syntax Python does not read: unsafe.
-    for pattern in ["show your work( ?[.\n]|$)", r"x\Z", "a(?=b)", "(?i)x", r"(a)\1", r"\p{L}+"]:
-        assert not _prefix_safe(pattern), pattern
-
-
-def test_a_prompt_rule_inside_a_wider_rule_gives_the_flags_of_each_rule_alone(tmp_path):
-    """``annotate`` runs a prompt rule whose patterns belong to a prompt and
-    system prompt rule in full only where the wider rule matched, and
+def test_rules_match_each_text_of_their_field_and_shortcuts_change_no_flag(tmp_path):
+    """A rule matches when one of the texts its field reads matches on its own
+    (``prompt_and_system``: the prompt or the system prompt, never the two run
+    together). ``annotate`` matches system prompts once each, a prompt rule
+    whose patterns belong to a wider rule only where that one matched, and
     domains only where some domain matched: the flags are those of every
-    pattern evaluated on every event."""
+    rule and domain evaluated on every text of every event."""
     import ibis
 
     from antidistill.features.pipeline import _domain_regex, annotate
@@ -77,33 +69,41 @@ def test_a_prompt_rule_inside_a_wider_rule_gives_the_flags_of_each_rule_alone(tm
     rules = {
         "wide": policy.rules["reasoning-elicitation"].model_copy(update={"patterns": wide}),
         "narrow": policy.rules["reasoning-in-prompt"].model_copy(update={"patterns": wide[:2]}),
+        "same": policy.rules["reasoning-in-prompt"].model_copy(update={"patterns": list(reversed(wide))}),
         "other": policy.rules["reasoning-in-prompt"].model_copy(update={"patterns": ["foo$"]}),
+        "across": policy.rules["reasoning-elicitation"].model_copy(update={"patterns": [r"cooking\s+think"]}),
+        "system": policy.rules["reasoning-elicitation"].model_copy(update={"field": "system_prompt", "patterns": ["^think"]}),
     }
     policy = policy.model_copy(update={"rules": rules})
     t = Traffic(9)
-    # The first two prompts match the narrow rule only through $, which the
-    # wider rule's text (prompt, then system prompt) does not end at.
     cases = [("Please SHOW YOUR WORK", "be brief"),
              ("please show your work", None), ("think aloud about law", "you are a tutor"),
-             ("a plain question about cooking", "think aloud"), ("foo", "a history tutor"),
-             ("nothing", None), ("an equation for the stock market", None)]
+             ("a plain question about cooking", "Think aloud"), ("foo", "a history tutor"),
+             ("nothing", None), ("an equation for the stock market", None), ("show your work", "think aloud")]
     for prompt, system in cases:
         t.chat("acct", prompt, system=system)
     events, _ = t.write(tmp_path / "in")
     with open_engine("duckdb", lambda con: load_events(con, [events]), workdir=tmp_path) as eng:
         got = eng.materialize(annotate(eng.events, policy))[0].order_by("request_id").to_pandas()
         ev = eng.events
-        both = (ev.prompt.fill_null("") + " \n " + ev.system_prompt.fill_null("")).lower()
-        prompt = ev.prompt.fill_null("").lower()
+        text = {part: ev[part].fill_null("").lower() for part in ("prompt", "system_prompt")}
+
+        def any_text(parts, regex):
+            return ibis.or_(*(text[p].re_search(regex) for p in parts)).cast("int64")
+
         expected = ev.select("request_id", **{
-            f"rule_{name}": (prompt if rule.field == "prompt" else both).re_search(rule.regex()).cast("int64")
-            for name, rule in rules.items()
+            f"rule_{name}": any_text(rule.parts, rule.regex()) for name, rule in rules.items()
         }, **{
-            f"dom_{name}": both.re_search(_domain_regex(words)).cast("int64") for name, words in policy.domains.items()
-        }).order_by("request_id").to_pandas()
-    assert got["rule_narrow"].tolist() == [1, 1, 1, 0, 0, 0, 0]
-    assert got["rule_wide"].tolist() == [0, 0, 1, 1, 1, 0, 0]
-    pd.testing.assert_frame_equal(got[expected.columns], expected)
+            f"dom_{name}": any_text(text, _domain_regex(words)) for name, words in policy.domains.items()
+        }, joined=(text["prompt"] + " \n " + text["system_prompt"]).re_search(rules["across"].regex())).order_by("request_id").to_pandas()
+    assert got["rule_narrow"].tolist() == [1, 1, 1, 0, 0, 0, 0, 1]
+    assert got["rule_wide"].tolist() == [1, 1, 1, 1, 1, 0, 0, 1]
+    assert got["rule_same"].tolist() == [1, 1, 1, 0, 1, 0, 0, 1]  # the wide rule's patterns, on the prompt
+    assert got["rule_system"].tolist() == [0, 0, 0, 1, 0, 0, 0, 1]
+    # The prompt and system prompt of the fourth run together would match.
+    assert got["rule_across"].tolist() == [0] * len(cases) and expected["joined"].tolist()[3]
+    assert set(got["dom_law"]) == {0, 1}
+    pd.testing.assert_frame_equal(got[expected.columns.drop("joined")], expected.drop(columns="joined"))
     assert got["dom_any"].tolist() == expected.filter(like="dom_").max(axis=1).tolist()
     assert ibis.options.sql.fuse_selects, "materialize restores Ibis's option"
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import operator
 import re
-import re._constants as _sre
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,8 +18,6 @@ import pandas as pd
 from ibis import _
 
 from antidistill.policy import Policy
-
-_sre_parse = re._parser.parse  # type: ignore[attr-defined]
 
 CHAT_ENDPOINTS = ("/v1/chat/completions", "/v1/completions")
 PREDICT_ENDPOINT = "/v1/predict"
@@ -76,33 +73,25 @@ def _domain_regex(words: list[str]) -> str:
     return "|".join(parts)
 
 
-def _text(t: ibis.Table, field: str) -> ibis.Value:
-    prompt = t.prompt.fill_null("")
-    system = t.system_prompt.fill_null("")
-    if field == "prompt":
-        return prompt.lower()
-    if field == "system_prompt":
-        return system.lower()
-    if field == "response_text":
-        return t.response_text.fill_null("").lower()
-    return (prompt + " \n " + system).lower()
-
-
 def annotate(events: ibis.Table, policy: Policy) -> ibis.Table:
     """Per-event flags: rule matches, domains, request shape.
 
-    The regular expressions are most of the cost, and each pass of one over
-    the texts costs about the same whatever it holds, so two passes are
-    skipped where their answer is already known (same flags either way):
+    A rule or domain matches a request when it matches one of the texts its
+    field reads (:data:`~antidistill.policy.TEXT_PARTS`), each lower-cased
+    on its own. The regular expressions are most of the cost, and a pass of
+    one costs about the same per byte whatever it holds, so passes are
+    saved where the answer is known (same flags either way):
 
-    * a domain is looked for only in requests that match some domain (one
-      pass of all the domains' words together, which is ``dom_any``), and
-      there only where a group of a few domains including it matched;
-    * a rule over the prompt whose patterns all belong to a rule over
-      prompt and system prompt (``reasoning-in-prompt`` and
-      ``reasoning-elicitation``) runs in full only where that rule matched:
-      elsewhere only its patterns that may match the prompt alone but not
-      the prompt followed by more text (see :func:`_prefix_safe`) can match.
+    * system prompts are matched once per distinct system prompt and joined
+      back (a few hundred distinct ones carry about a third of a log's
+      prompt text);
+    * rules with the same patterns over the same text are matched once, and
+      a rule whose patterns all belong to another rule over the same text
+      (``reasoning-in-prompt`` inside ``reasoning-elicitation``) only where
+      that one matched;
+    * a domain is looked for only in texts that match some domain (one pass
+      of all the domains' words together), and there only where a group of
+      a few domains including it matched.
     """
     t = events
     is_chat = t.endpoint.isin(CHAT_ENDPOINTS)
@@ -122,110 +111,100 @@ def annotate(events: ibis.Table, policy: Policy) -> ibis.Table:
             t.n_tools.fill_null(0) > 0, t.tool_names.sort().join(","), ibis.null("string")
         ),
     }
-    # The lower-cased texts are columns of their own, computed once: each
-    # group of columns below is added in a projection of its own, so that
-    # the columns the next one reads are not computed again where inlined.
-    fields = {"prompt_and_system", *(r.field for r in policy.rules.values())}
-    t = t.mutate(**flags, **{_TEXT_COLUMN + f: _text(t, f) for f in fields})
+    domains = {_ident(name): _domain_regex(words) for name, words in policy.domains.items()}
+    # Domains are looked for in the prompt and the system prompt.
+    parts = {"prompt", "system_prompt"} | {p for rule in policy.rules.values() for p in rule.parts}
+    t = t.mutate(**flags, _ad_system_key=t.system_prompt.fill_null(""))
+    part_columns: dict[str, list[str]] = {}
+    for part in sorted(parts - {"system_prompt"}):
+        t, part_columns[part] = _text_flags(t, t[part].fill_null("").lower(), part, policy, domains)
+    # The system prompts' flags: one row per distinct system prompt, joined back.
+    system = t.select(_ad_system_key=t._ad_system_key).distinct()
+    system, part_columns["system_prompt"] = _text_flags(system, system._ad_system_key.lower(), "system_prompt", policy, domains)
+    t = t.inner_join(system.select("_ad_system_key", *part_columns["system_prompt"]), "_ad_system_key")
 
-    def text(field: str) -> ibis.Value:
-        return t[_TEXT_COLUMN + field]
+    def any_part(name: str, names: list[str]) -> ibis.Value:
+        return functools.reduce(operator.or_, (t[_flag_column(p, name)] for p in names)).cast("int64")
 
-    covering = _covering_rules(policy)
-    t = t.mutate(**{
-        f"rule_{_ident(name)}": _matches(text(rule.field), rule.regexes()).cast("int64")
-        for name, rule in policy.rules.items() if name not in covering
-    })
-    later = {}
-    for name, (wider, unsafe) in covering.items():
-        rule = policy.rules[name]
-        rest = _matches(text(rule.field), rule.model_copy(update={"patterns": unsafe}).regexes()) if unsafe else ibis.literal(False)
-        full = _matches(text(rule.field), rule.regexes())
-        later[f"rule_{_ident(name)}"] = ibis.ifelse(t[f"rule_{_ident(wider)}"] == 1, full, rest).cast("int64")
-    # Whether the request touched any known domain: breadth can only be
-    # judged on requests the taxonomy recognises at all.
-    both = text("prompt_and_system")
-    regexes = {f"dom_{_ident(name)}": _domain_regex(words) for name, words in policy.domains.items()}
-    any_dom = both.re_search("|".join(regexes.values())) if regexes else ibis.literal(False)
-    t = t.mutate(**later, dom_any=any_dom.cast("int64"))
-    # Then groups of a few domains where some domain matched, then each
-    # domain where its group matched.
-    groups = [list(regexes)[k : k + _DOMAIN_GROUP] for k in range(0, len(regexes), _DOMAIN_GROUP)]
-    t = t.mutate(**{
-        f"{_GROUP_COLUMN}{k}": ibis.ifelse(t.dom_any == 1, both.re_search("|".join(regexes[c] for c in group)), False)
-        for k, group in enumerate(groups)
-    })
-    dom_cols = {
-        col: ibis.ifelse(t[f"{_GROUP_COLUMN}{k}"], both.re_search(regexes[col]), False).cast("int64")
-        for k, group in enumerate(groups) for col in group
-    }
-    t = t.mutate(**dom_cols)
+    combined = {f"rule_{_ident(n)}": any_part(f"rule_{_ident(n)}", list(rule.parts)) for n, rule in policy.rules.items()}
+    combined.update({f"dom_{d}": any_part(f"dom_{d}", ["prompt", "system_prompt"]) for d in domains})
+    combined["dom_any"] = any_part("dom_any", ["prompt", "system_prompt"])
+    t = t.mutate(**combined)
     # The columns in the order they have always had.
-    order = [*flags, *(f"rule_{_ident(n)}" for n in policy.rules), *dom_cols, "dom_any"]
+    order = [*flags, *(f"rule_{_ident(n)}" for n in policy.rules), *(f"dom_{d}" for d in domains), "dom_any"]
     return t.select(*events.columns, *order)
 
 
-_TEXT_COLUMN = "_ad_text_"
-_GROUP_COLUMN = "_ad_domain_group_"
+def _flag_column(part: str, name: str) -> str:
+    return f"_ad_{part}_{name}"
+
+
+def _text_flags(t: ibis.Table, text: ibis.Value, part: str, policy: Policy,
+                domains: dict[str, str]) -> tuple[ibis.Table, list[str]]:
+    """``t`` with boolean columns (:func:`_flag_column`) saying which rules
+    reading ``part`` and which domains match ``text``; and their names.
+
+    Each group of columns is added in a projection of its own, so that the
+    lower-cased text is computed once and the columns the next group reads
+    are not computed again where inlined."""
+    text_col = f"_ad_text_{part}"
+    t = t.mutate(**{text_col: text})
+    text = t[text_col]
+    rules = {name: rule for name, rule in policy.rules.items() if part in rule.parts}
+    # A rule is matched in full once per distinct set of patterns, and only
+    # where a rule with a superset of its patterns matched, if there is one.
+    by_patterns: dict[frozenset[str], str] = {}
+    for name in sorted(rules, key=lambda n: (-len(set(rules[n].patterns)), n)):
+        by_patterns.setdefault(frozenset(rules[name].patterns), name)
+    wider = {}
+    for key, name in by_patterns.items():
+        within = [other for k, other in by_patterns.items() if key < k]
+        if within:
+            wider[name] = min(within, key=lambda n: (len(set(rules[n].patterns)), n))
+    # In rounds: a rule is matched once the rule it lies within was.
+    pending, done = list(by_patterns.values()), set()
+    while pending:
+        ready = [name for name in pending if wider.get(name) in (None, *done)]
+        columns = {}
+        for name in ready:
+            match = _matches(text, rules[name].regexes())
+            if name in wider:
+                match = ibis.ifelse(t[_flag_column(part, f"rule_{_ident(wider[name])}")], match, False)
+            columns[_flag_column(part, f"rule_{_ident(name)}")] = match
+        t = t.mutate(**columns)
+        done.update(ready)
+        pending = [name for name in pending if name not in done]
+    names = []
+    for name, rule in rules.items():
+        col = _flag_column(part, f"rule_{_ident(name)}")
+        if col not in t.columns:
+            t = t.mutate(**{col: t[_flag_column(part, f"rule_{_ident(by_patterns[frozenset(rule.patterns)])}")]})
+        names.append(col)
+    if part not in ("prompt", "system_prompt"):
+        return t, names
+    any_dom = text.re_search("|".join(domains.values())) if domains else ibis.literal(False)
+    t = t.mutate(**{_flag_column(part, "dom_any"): any_dom})
+    # Then groups of a few domains where some domain matched, then each
+    # domain where its group matched.
+    groups = [list(domains)[k : k + _DOMAIN_GROUP] for k in range(0, len(domains), _DOMAIN_GROUP)]
+    group_col = [_flag_column(part, f"domain_group_{k}") for k in range(len(groups))]
+    t = t.mutate(**{
+        group_col[k]: ibis.ifelse(t[_flag_column(part, "dom_any")], text.re_search("|".join(domains[d] for d in group)), False)
+        for k, group in enumerate(groups)
+    })
+    t = t.mutate(**{
+        _flag_column(part, f"dom_{d}"): ibis.ifelse(t[group_col[k]], text.re_search(domains[d]), False)
+        for k, group in enumerate(groups) for d in group
+    })
+    return t, [*names, _flag_column(part, "dom_any"), *(_flag_column(part, f"dom_{d}") for d in domains)]
+
+
 #: Domains looked for together before each is looked for alone.
 _DOMAIN_GROUP = 4
 
 
 def _matches(text: ibis.Value, regexes: list[str]) -> ibis.Value:
     return functools.reduce(operator.or_, (text.re_search(rx) for rx in regexes))
-
-
-def _covering_rules(policy: Policy) -> dict[str, tuple[str, list[str]]]:
-    """Rules over the prompt covered by a rule over prompt and system prompt:
-    name -> (covering rule, the rule's patterns that are not prefix-safe).
-
-    The text of a ``prompt_and_system`` rule starts with the prompt
-    (``prompt + " \\n " + system``, lower-cased character by character). A
-    prefix-safe pattern that matches the prompt matches there too, so where
-    the covering rule does not match, only the other patterns can."""
-    out: dict[str, tuple[str, list[str]]] = {}
-    for name, rule in policy.rules.items():
-        if rule.field != "prompt":
-            continue
-        wider = next((n for n, r in policy.rules.items()
-                      if r.field == "prompt_and_system" and set(rule.patterns) <= set(r.patterns)), None)
-        if wider is not None:
-            out[name] = (wider, [p for p in rule.patterns if not _prefix_safe(p)])
-    return out
-
-
-#: Zero-width assertions that hold at the end of a text as they hold before
-#: a space: start of text, word boundary and its negation.
-_PREFIX_SAFE_AT = {_sre.AT_BEGINNING, _sre.AT_BEGINNING_STRING, _sre.AT_BOUNDARY, _sre.AT_NON_BOUNDARY}
-_PREFIX_SAFE_OPS = {_sre.LITERAL, _sre.NOT_LITERAL, _sre.IN, _sre.ANY, _sre.BRANCH, _sre.SUBPATTERN,
-                    _sre.MAX_REPEAT, _sre.MIN_REPEAT, _sre.CATEGORY, _sre.AT}
-
-
-def _prefix_safe(pattern: str) -> bool:
-    """Whether every match of ``pattern`` in a text is also a match in that
-    text followed by a space and more: true when it uses no end-of-text
-    anchor (``$``), lookaround, back-reference or flag. A pattern this
-    parser does not read (a construct of RE2 or Java only) counts as unsafe."""
-    try:
-        parsed = _sre_parse(pattern)
-    except Exception:  # noqa: BLE001 - any syntax it does not know: unsafe
-        return False
-    if parsed.state.flags & ~_sre.SRE_FLAG_UNICODE:
-        return False
-
-    def safe(items) -> bool:
-        for op, av in items:
-            if op not in _PREFIX_SAFE_OPS or (op is _sre.AT and av not in _PREFIX_SAFE_AT):
-                return False
-            if op is _sre.BRANCH and not all(safe(b) for b in av[1]):
-                return False
-            if op is _sre.SUBPATTERN and (av[1] or av[2] or not safe(av[3])):
-                return False
-            if op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT) and not safe(av[2]):
-                return False
-        return True
-
-    return safe(parsed)
 
 
 #: Event columns the features read after :func:`annotate` (besides its flags).

@@ -19,7 +19,10 @@ Semantics kept identical to the batch pipeline (the replay parity test in
   ``re.ASCII`` stands in (RE2 treats ``\\b``, ``\\w``, ``\\s`` as ASCII-only).
   RE2 is also about six times faster here: ~125 us per event for all rules
   and domains of the default policy, against ~750 us with ``re``;
-* ``prompt_and_system`` is ``prompt + " \\n " + system_prompt`` with nulls as "";
+* a rule matches when it matches one of the texts its field reads
+  (``policy.TEXT_PARTS``: ``prompt_and_system`` is the prompt or the system
+  prompt), each lower-cased with nulls as ""; domains read the prompt and
+  the system prompt;
 * distinct counts ignore nulls, sums of all-null columns are null (NaN);
 * the prompt sample is the account's chat requests with the smallest request
   ids (Ibis' ``row_number()`` counts from 0, so ``rn < sample_per_account``
@@ -99,6 +102,8 @@ DISTINCT_CAP = 4096
 INFRA_CAP = 512
 PREDICT_CAP = 5000
 END_USER_CAP = 4096
+#: Distinct system prompts whose matches are remembered (then forgotten all at once).
+_SYSTEM_CACHE = 1024
 #: Request ids remembered for de-duplication.
 SEEN_IDS_CAP = 2_000_000
 _FIELDS = EVENT_SCHEMA.names
@@ -192,45 +197,65 @@ class CompiledPolicy:
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
-        self.rules = [(name, _ident(name), rule.field, _compile(rule.regex())) for name, rule in policy.rules.items()]
+        self.rules = [(name, _ident(name), rule.parts, _compile(rule.regex())) for name, rule in policy.rules.items()]
         self.domains = [(_ident(name), _compile(_domain_regex(words))) for name, words in policy.domains.items()]
         self.reasoning_rule = "reasoning-elicitation" if "reasoning-elicitation" in policy.rules else None
-        #: field -> (set, [rule ident by position in the set]); empty without RE2
+        #: text part -> (set, [rule ident by position in the set]); empty without RE2
         self.rule_sets: dict[str, tuple[Any, list[str]]] = {}
-        by_field: dict[str, list[tuple[str, str]]] = {}
+        by_part: dict[str, list[tuple[str, str]]] = {}
         for name, rule in policy.rules.items():
             # The rule's pieces as separate set entries, as the batch
             # pipeline matches them (one long alternation is slower in RE2).
-            by_field.setdefault(rule.field, []).extend((_ident(name), rx) for rx in rule.regexes())
-        for fld, items in by_field.items():
+            for part in rule.parts:
+                by_part.setdefault(part, []).extend((_ident(name), rx) for rx in rule.regexes())
+        for part, items in by_part.items():
             rset = _compile_set([rx for _i, rx in items])
             if rset is not None:
-                self.rule_sets[fld] = (rset, [i for i, _rx in items])
+                self.rule_sets[part] = (rset, [i for i, _rx in items])
         self.domain_set = _compile_set([_domain_regex(words) for words in policy.domains.values()])
         self.domain_idents = [_ident(name) for name in policy.domains]
+        #: the texts matched: domains read the prompt and the system prompt
+        self.parts = sorted({"prompt", "system_prompt", *(p for rule in policy.rules.values() for p in rule.parts)})
+        # Many requests share one system prompt: its matches are remembered.
+        self._system_matches: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         #: what the per-event measurements depend on: state measured under
         #: another fingerprint is not what replaying the log would give
         self.fingerprint = hashlib.sha256(orjson.dumps(
-            [[[name, rule.field, rule.regex()] for name, rule in policy.rules.items()],
+            [[[name, list(rule.parts), rule.regex()] for name, rule in policy.rules.items()],
              [[name, _domain_regex(words)] for name, words in policy.domains.items()],
              SAMPLE_PER_ACCOUNT, EVIDENCE_PER_REASON, ACTIVITY_BUCKET_S])).hexdigest()
+
+    def matches(self, part: str, text: str) -> tuple[frozenset[str], frozenset[str]]:
+        """The rules (idents) reading ``part`` and the domains (idents, for the
+        prompt and the system prompt) that match ``text``, the raw text of ``part``."""
+        if part == "system_prompt":
+            hit = self._system_matches.get(text)
+            if hit is None:
+                if len(self._system_matches) >= _SYSTEM_CACHE:
+                    self._system_matches.clear()
+                hit = self._system_matches[text] = self._match(part, text)
+            return hit
+        return self._match(part, text)
+
+    def _match(self, part: str, text: str) -> tuple[frozenset[str], frozenset[str]]:
+        text = text.lower()
+        if part in self.rule_sets:
+            rset, idents = self.rule_sets[part]
+            rules = frozenset(idents[i] for i in rset.Match(text) or ())
+        else:
+            rules = frozenset(ident for _n, ident, parts, rx in self.rules if part in parts and rx.search(text))
+        domains: frozenset[str] = frozenset()
+        if part in ("prompt", "system_prompt"):
+            if self.domain_set is not None:
+                domains = frozenset(self.domain_idents[i] for i in self.domain_set.Match(text) or ())
+            else:
+                domains = frozenset(ident for ident, rx in self.domains if rx.search(text))
+        return rules, domains
 
 
 def _naive_utc(ts: datetime) -> datetime:
     off = ts.utcoffset()
     return ts if off is None else ts.replace(tzinfo=None) - off
-
-
-def _text(row: dict[str, Any], which: str) -> str:
-    prompt = row["prompt"] or ""
-    system = row["system_prompt"] or ""
-    if which == "prompt":
-        return prompt.lower()
-    if which == "system_prompt":
-        return system.lower()
-    if which == "response_text":
-        return (row["response_text"] or "").lower()
-    return (prompt + " \n " + system).lower()
 
 
 def flatten(event: dict[str, Any]) -> dict[str, Any]:
@@ -251,33 +276,16 @@ def annotate_event(row: dict[str, Any], cp: CompiledPolicy) -> Annotated:
     n_bias = len(row["logit_bias_tokens"]) if row["logit_bias_tokens"] is not None else 0
     max_tokens = row["max_tokens"]
     n_user = row["n_user_turns"]
-    rules = {}
-    texts: dict[str, str] = {}
-    if cp.rule_sets:
-        hit_rules: set[str] = set()
-        for fld, (rset, idents) in cp.rule_sets.items():
-            text = texts[fld] = _text(row, fld)
-            for i in rset.Match(text) or ():
-                hit_rules.add(idents[i])
-        for _name, ident, _fld, _rx in cp.rules:
-            rules[ident] = 1 if ident in hit_rules else 0
-    else:
-        for _name, ident, fld, rx in cp.rules:
-            text = texts.get(fld)
-            if text is None:
-                text = texts[fld] = _text(row, fld)
-            rules[ident] = 1 if rx.search(text) else 0
-    both = texts.get("prompt_and_system")
-    if both is None:
-        both = _text(row, "prompt_and_system")
-    if cp.domain_set is not None:
-        domains = dict.fromkeys(cp.domain_idents, 0)
-        for i in cp.domain_set.Match(both) or ():
-            domains[cp.domain_idents[i]] = 1
-    else:
-        domains = {ident: 1 if rx.search(both) else 0 for ident, rx in cp.domains}
+    hit_rules: set[str] = set()
+    hit_domains: set[str] = set()
+    for part in cp.parts:
+        part_rules, part_domains = cp.matches(part, row[part] or "")
+        hit_rules |= part_rules
+        hit_domains |= part_domains
+    rules = {ident: 1 if ident in hit_rules else 0 for _name, ident, _parts, _rx in cp.rules}
+    domains = {ident: 1 if ident in hit_domains else 0 for ident in cp.domain_idents}
     is_predict = int(endpoint == PREDICT_ENDPOINT)
-    reason = next((name for name, ident, _f, _r in cp.rules if rules[ident]), None)
+    reason = next((name for name, ident, _p, _r in cp.rules if rules[ident]), None)
     if reason is None:
         reason = "logit-bias" if n_bias > 0 else "tools" if n_tools > 0 else "predict" if is_predict else "request"
     return Annotated(

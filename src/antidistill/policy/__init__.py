@@ -27,12 +27,29 @@ class Verdicts(BaseModel):
     malicious: float = Field(ge=0, le=1)
 
 
+#: The texts each rule field reads: a request matches a rule when one of
+#: them does. ``prompt_and_system`` is the prompt or the system prompt, each
+#: on its own (never the two run together: a pattern cannot match across
+#: them), so a system prompt shared by many requests is matched once.
+TEXT_PARTS: dict[str, tuple[str, ...]] = {
+    "prompt": ("prompt",),
+    "system_prompt": ("system_prompt",),
+    "prompt_and_system": ("prompt", "system_prompt"),
+    "response_text": ("response_text",),
+}
+
+
 class TextRule(BaseModel):
     """A named set of patterns over one text field (case-insensitive)."""
 
     model_config = ConfigDict(extra="forbid")
     field: str = Field(pattern="^(prompt|system_prompt|prompt_and_system|response_text)$")
     patterns: list[str] = Field(min_length=1)
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """The texts (event columns) the rule reads; see :data:`TEXT_PARTS`."""
+        return TEXT_PARTS[self.field]
 
     def regex(self) -> str:
         # Matching runs on lower-cased text, so patterns need no (?i) flag, which
