@@ -255,3 +255,52 @@ def test_only_ties_that_stand_without_shared_text_are_hard():
     g = build_graph(fs, None, load_policy(None).linkage).graph
     assert g.has_edge("a", "b") and not g.edges["a", "b"]["hard"]
     assert g.edges["c", "d"]["hard"]
+
+
+def _place_by_ties_one_pass_at_a_time(g, place, pending):
+    """The placement rule as first written: every round works out every
+    pending member's pull and places the strongest (first by name)."""
+    from collections import defaultdict
+
+    pending = list(pending)
+    while pending:
+        best = None
+        for n in pending:
+            pull = defaultdict(float)
+            for o, e in g[n].items():
+                if o in place:
+                    pull[place[o]] += e["weight"]
+            if pull:
+                k, w = max(pull.items(), key=lambda kw: (kw[1], -kw[0]))
+                if best is None or w > best[2]:
+                    best = (n, k, w)
+        if best is None:
+            break
+        place[best[0]] = best[1]
+        pending.remove(best[0])
+    return pending
+
+
+def test_placing_by_ties_gives_what_working_out_every_pull_each_round_gives():
+    import random
+
+    import networkx as nx
+
+    from antidistill.link.graph import _place_by_ties
+
+    for seed in range(40):
+        rng = random.Random(seed)
+        names = [f"n{i:02d}" for i in range(rng.randint(5, 60))]
+        g = nx.Graph()
+        g.add_nodes_from(names)
+        for a in names:
+            for b in names:
+                if a < b and rng.random() < 0.15:
+                    # few distinct weights: equal pulls, which the order decides
+                    g.add_edge(a, b, weight=rng.choice([0.5, 1.0, 1.5, 2.0, 0.35]))
+        placed = rng.sample(names, rng.randint(1, max(1, len(names) // 4)))
+        place = {n: rng.randrange(3) for n in placed}
+        pending = sorted(set(names) - set(placed))
+        fast, slow = dict(place), dict(place)
+        assert _place_by_ties(g, fast, pending) == _place_by_ties_one_pass_at_a_time(g, slow, pending)
+        assert list(fast.items()) == list(slow.items()), seed  # the same placements, in the same order

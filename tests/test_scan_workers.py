@@ -84,3 +84,33 @@ def test_inline_runs_here_and_keeps_the_same_contract():
     job = Forked(fails, inline=True)
     with pytest.raises(KeyError):
         job.result()
+
+
+def test_a_worker_can_be_niced_and_the_caller_is_not():
+    import os
+
+    from antidistill.respond.forked import Forked, can_fork
+
+    if not can_fork():
+        pytest.skip("no fork here")
+    mine = os.nice(0)
+    assert Forked(lambda: os.nice(0), nice=5).result() == min(mine + 5, 19)
+    assert Forked(lambda: os.nice(0)).result() == mine
+    assert os.nice(0) == mine
+
+
+def test_a_frozen_heap_thaws_when_its_outermost_block_ends():
+    import gc
+
+    from antidistill.respond.forked import frozen_heap
+
+    gc.unfreeze()
+    with frozen_heap():
+        assert gc.get_freeze_count() > 0
+        with frozen_heap():
+            pass
+        assert gc.get_freeze_count() > 0, "an inner block leaves the outer one's objects frozen"
+        if forked.can_fork():
+            assert Forked(lambda: 1).result() == 1
+            assert gc.get_freeze_count() > 0, "so does starting a worker"
+    assert gc.get_freeze_count() == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import heapq
 import itertools
 import math
 import random
@@ -194,12 +195,13 @@ def build_graph(fs, templates, linkage: Linkage, candidates: set[str] | None = N
     edge_kinds: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
     shared = {}
     groups = _value_groups(fs, templates, linkage)
+    template_pairs = _template_pairs(templates)
     nodes = set(fs.accounts["account_id"]) if candidates is None else set(candidates)
     if candidates is not None:
         for (kind, _value), accts in groups.items():
             if kind in ACTOR_KINDS and accts & candidates and len(accts) <= linkage.max_accounts_per_value:
                 nodes |= accts
-        for a, b in _template_pairs(templates):
+        for a, b in template_pairs:
             if a in candidates or b in candidates:
                 nodes |= {a, b}
     stock = _stock_prompts(groups, candidates, linkage) if candidates is not None else set()
@@ -222,7 +224,7 @@ def build_graph(fs, templates, linkage: Linkage, candidates: set[str] | None = N
             kinds[family] = max(kinds.get(family, 0.0), w)  # a kind counts once per pair
     w_template = weights.get("template", 0.0)
     if w_template > 0:
-        for a, b in _template_pairs(templates):
+        for a, b in template_pairs:
             if a in nodes and b in nodes:
                 edge_kinds[(a, b)]["template"] = w_template
     w_sync = weights.get("activity_sync", 0.0)
@@ -298,31 +300,47 @@ def _split_by_cores(g: nx.Graph, group: list[str], lines: list[set[str]] = ()) -
     # Members whose lines say which core's script they run join it; the
     # others by their ties (below).
     place.update(_place_by_script(cores, pending, lines))
-    pending = [n for n in pending if n not in place]
-    while pending:
-        # Place the member most strongly tied to one placed group, repeatedly
-        # (deterministic: ties broken by name), so placement does not depend
-        # on the order members are visited.
-        best = None
-        for n in pending:
-            pull: dict[int, float] = defaultdict(float)
-            for o, e in g[n].items():
-                if o in place:
-                    pull[place[o]] += e["weight"]
-            if pull:
-                k, w = max(pull.items(), key=lambda kw: (kw[1], -kw[0]))
-                if best is None or w > best[2]:
-                    best = (n, k, w)
-        if best is None:
-            break
-        place[best[0]] = best[1]
-        pending.remove(best[0])
+    pending = _place_by_ties(g, place, [n for n in pending if n not in place])
     out: list[list[str]] = [[] for _ in cores]
     for n, k in place.items():
         out[k].append(n)
     if pending:
         out.append(pending)
     return out
+
+
+def _place_by_ties(g: nx.Graph, place: dict[str, int], pending: list[str]) -> list[str]:
+    """Place the pending members (sorted), in ``place`` (member -> group), by
+    their ties to members placed; returns those tied to none, in order.
+
+    The member most strongly tied to one placed group is placed, repeatedly
+    (deterministic: of members pulled equally hard, the first by name; of
+    groups pulling a member equally hard, the first), so placement does not
+    depend on the order members are visited. A member's pull changes only
+    when a neighbour is placed: pulls are kept in a heap and worked out
+    again for the neighbours of each member placed."""
+    def pull_of(n: str) -> tuple[int, float] | None:
+        pull: dict[int, float] = defaultdict(float)
+        for o, e in g[n].items():
+            if o in place:
+                pull[place[o]] += e["weight"]
+        return max(pull.items(), key=lambda kw: (kw[1], -kw[0])) if pull else None
+
+    left = set(pending)
+    best_of = {n: b for n in pending if (b := pull_of(n)) is not None}
+    heap = [(-w, n, k) for n, (k, w) in best_of.items()]
+    heapq.heapify(heap)
+    while heap:
+        neg_w, n, k = heapq.heappop(heap)
+        if n not in left or best_of[n] != (k, -neg_w):
+            continue  # placed already, or pulled harder since
+        place[n] = k
+        left.remove(n)
+        for o in g[n]:
+            if o in left and (b := pull_of(o)) != best_of.get(o):
+                best_of[o] = b
+                heapq.heappush(heap, (-b[1], o, b[0]))
+    return [n for n in pending if n in left]
 
 
 def _place_by_script(cores: list[list[str]], pending: list[str], lines: list[set[str]]) -> dict[str, int]:

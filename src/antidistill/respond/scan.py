@@ -27,9 +27,11 @@ from antidistill.link.campaigns import (
     form_campaigns,
 )
 from antidistill.policy import Policy, load_policy
-from antidistill.respond.forked import Forked, usable_cpus
+from antidistill.respond.forked import Forked, frozen_heap, usable_cpus
 
 END_USER_SEP = "\x1f"
+#: Niceness increment of the forked end-user pass (see _scan_engine).
+END_USERS_NICE = 10
 
 
 def _r(x: float) -> float:
@@ -227,7 +229,8 @@ def run_scan(
 
     def load(con) -> None:
         # Only prediction-API bodies are read (classifier replay): the others are not kept.
-        loaded.append(load_events(con, list(events), fmt=fmt, max_bad=max_bad, progress=progress, bodies="predict"))
+        with frozen_heap():
+            loaded.append(load_events(con, list(events), fmt=fmt, max_bad=max_bad, progress=progress, bodies="predict"))
         quarantined.extend(loaded[0].quarantine)
 
     with open_engine(engine, load, acct_table, workdir=workdir) as eng:
@@ -263,9 +266,14 @@ def _scan_engine(eng, policy: Policy, summary: Summary | None, quarantined: list
     # With a spare core the end users are judged in a forked child while the
     # accounts are judged here (both are single-threaded Python). With one,
     # each pass's features are dropped once judged, so that the two passes'
-    # Python working sets (template mining above all) do not add up.
-    users = Forked(partial(_judge_end_users, fs_users, policy)) if fs_users is not None and workers > 1 else None
-    results, campaigns = score_features(fs, policy, workers=workers)
+    # Python working sets (template mining above all) do not add up. The
+    # child is niced: its result is wanted last, while the accounts' scoring
+    # here and its classifier replay (another child) wait on each other
+    # before campaigns are formed, in this process alone.
+    users = (Forked(partial(_judge_end_users, fs_users, policy), nice=END_USERS_NICE)
+             if fs_users is not None and workers > 1 else None)
+    with frozen_heap():
+        results, campaigns = score_features(fs, policy, workers=workers)
     del fs
     gc.collect()
     if fs_users is not None:
