@@ -105,12 +105,14 @@ def test_a_frozen_heap_thaws_when_its_outermost_block_ends():
     from antidistill.respond.forked import frozen_heap
 
     gc.unfreeze()
+    before = gc.get_threshold()
     with frozen_heap():
         assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] >= 50_000 and gc.get_threshold()[1:] == before[1:]
         with frozen_heap():
             pass
         assert gc.get_freeze_count() > 0, "an inner block leaves the outer one's objects frozen"
         if forked.can_fork():
             assert Forked(lambda: 1).result() == 1
             assert gc.get_freeze_count() > 0, "so does starting a worker"
-    assert gc.get_freeze_count() == 0
+    assert gc.get_freeze_count() == 0 and gc.get_threshold() == before
