@@ -17,7 +17,7 @@ import ibis
 import pandas as pd
 from ibis import _
 
-from antidistill.policy import Policy
+from antidistill.policy import DOMAIN_PARTS, Policy
 
 CHAT_ENDPOINTS = ("/v1/chat/completions", "/v1/completions")
 PREDICT_ENDPOINT = "/v1/predict"
@@ -112,23 +112,23 @@ def annotate(events: ibis.Table, policy: Policy) -> ibis.Table:
         ),
     }
     domains = {_ident(name): _domain_regex(words) for name, words in policy.domains.items()}
-    # Domains are looked for in the prompt and the system prompt.
-    parts = {"prompt", "system_prompt"} | {p for rule in policy.rules.values() for p in rule.parts}
     t = t.mutate(**flags, _ad_system_key=t.system_prompt.fill_null(""))
     part_columns: dict[str, list[str]] = {}
-    for part in sorted(parts - {"system_prompt"}):
+    for part in policy.text_parts():
+        if part == "system_prompt":
+            continue  # below
         t, part_columns[part] = _text_flags(t, t[part].fill_null("").lower(), part, policy, domains)
     # The system prompts' flags: one row per distinct system prompt, joined back.
     system = t.select(_ad_system_key=t._ad_system_key).distinct()
     system, part_columns["system_prompt"] = _text_flags(system, system._ad_system_key.lower(), "system_prompt", policy, domains)
     t = t.inner_join(system.select("_ad_system_key", *part_columns["system_prompt"]), "_ad_system_key")
 
-    def any_part(name: str, names: list[str]) -> ibis.Value:
+    def any_part(name: str, names: tuple[str, ...]) -> ibis.Value:
         return functools.reduce(operator.or_, (t[_flag_column(p, name)] for p in names)).cast("int64")
 
-    combined = {f"rule_{_ident(n)}": any_part(f"rule_{_ident(n)}", list(rule.parts)) for n, rule in policy.rules.items()}
-    combined.update({f"dom_{d}": any_part(f"dom_{d}", ["prompt", "system_prompt"]) for d in domains})
-    combined["dom_any"] = any_part("dom_any", ["prompt", "system_prompt"])
+    combined = {f"rule_{_ident(n)}": any_part(f"rule_{_ident(n)}", rule.parts) for n, rule in policy.rules.items()}
+    combined.update({f"dom_{d}": any_part(f"dom_{d}", DOMAIN_PARTS) for d in domains})
+    combined["dom_any"] = any_part("dom_any", DOMAIN_PARTS)
     t = t.mutate(**combined)
     # The columns in the order they have always had.
     order = [*flags, *(f"rule_{_ident(n)}" for n in policy.rules), *(f"dom_{d}" for d in domains), "dom_any"]
@@ -161,26 +161,19 @@ def _text_flags(t: ibis.Table, text: ibis.Value, part: str, policy: Policy,
         within = [other for k, other in by_patterns.items() if key < k]
         if within:
             wider[name] = min(within, key=lambda n: (len(set(rules[n].patterns)), n))
-    # In rounds: a rule is matched once the rule it lies within was.
-    pending, done = list(by_patterns.values()), set()
-    while pending:
-        ready = [name for name in pending if wider.get(name) in (None, *done)]
-        columns = {}
-        for name in ready:
-            match = _matches(text, rules[name].regexes())
-            if name in wider:
-                match = ibis.ifelse(t[_flag_column(part, f"rule_{_ident(wider[name])}")], match, False)
-            columns[_flag_column(part, f"rule_{_ident(name)}")] = match
-        t = t.mutate(**columns)
-        done.update(ready)
-        pending = [name for name in pending if name not in done]
+    # Widest first, so that the rule each one lies within is there already.
+    for name in by_patterns.values():
+        match = _matches(text, rules[name].regexes())
+        if name in wider:
+            match = ibis.ifelse(t[_flag_column(part, f"rule_{_ident(wider[name])}")], match, False)
+        t = t.mutate(**{_flag_column(part, f"rule_{_ident(name)}"): match})
     names = []
     for name, rule in rules.items():
         col = _flag_column(part, f"rule_{_ident(name)}")
         if col not in t.columns:
             t = t.mutate(**{col: t[_flag_column(part, f"rule_{_ident(by_patterns[frozenset(rule.patterns)])}")]})
         names.append(col)
-    if part not in ("prompt", "system_prompt"):
+    if part not in DOMAIN_PARTS:
         return t, names
     any_dom = text.re_search("|".join(domains.values())) if domains else ibis.literal(False)
     t = t.mutate(**{_flag_column(part, "dom_any"): any_dom})

@@ -70,7 +70,7 @@ from antidistill.features.pipeline import (
     _domain_regex,
     _ident,
 )
-from antidistill.policy import Policy
+from antidistill.policy import DOMAIN_PARTS, Policy
 
 try:  # RE2: the same engine and semantics as DuckDB's regexp functions
     import re2 as _re2
@@ -214,8 +214,7 @@ class CompiledPolicy:
                 self.rule_sets[part] = (rset, [i for i, _rx in items])
         self.domain_set = _compile_set([_domain_regex(words) for words in policy.domains.values()])
         self.domain_idents = [_ident(name) for name in policy.domains]
-        #: the texts matched: domains read the prompt and the system prompt
-        self.parts = sorted({"prompt", "system_prompt", *(p for rule in policy.rules.values() for p in rule.parts)})
+        self.parts = policy.text_parts()
         # Many requests share one system prompt: its matches are remembered.
         self._system_matches: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         #: what the per-event measurements depend on: state measured under
@@ -245,7 +244,7 @@ class CompiledPolicy:
         else:
             rules = frozenset(ident for _n, ident, parts, rx in self.rules if part in parts and rx.search(text))
         domains: frozenset[str] = frozenset()
-        if part in ("prompt", "system_prompt"):
+        if part in DOMAIN_PARTS:
             if self.domain_set is not None:
                 domains = frozenset(self.domain_idents[i] for i in self.domain_set.Match(text) or ())
             else:

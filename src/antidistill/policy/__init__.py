@@ -37,6 +37,8 @@ TEXT_PARTS: dict[str, tuple[str, ...]] = {
     "prompt_and_system": ("prompt", "system_prompt"),
     "response_text": ("response_text",),
 }
+#: The texts domain keywords are looked for in.
+DOMAIN_PARTS: tuple[str, ...] = TEXT_PARTS["prompt_and_system"]
 
 
 class TextRule(BaseModel):
@@ -110,6 +112,10 @@ class Policy(BaseModel):
             if not words:
                 raise ValueError(f"domain {name!r} has no keywords")
         return v
+
+    def text_parts(self) -> list[str]:
+        """Every text (event column) a rule or the domain keywords read, sorted."""
+        return sorted({*DOMAIN_PARTS, *(p for rule in self.rules.values() for p in rule.parts)})
 
     def detector_params(self, name: str) -> dict[str, Any]:
         params = dict(self.detectors.get(name, {}))
