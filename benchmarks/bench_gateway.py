@@ -30,6 +30,15 @@ With ``--baseline-src OTHER_CHECKOUT/src`` a second gateway, run from that
 source tree (an earlier commit, say), is measured in the same rounds, so a
 change can be judged against what it replaced under the same conditions.
 
+With ``--front`` the gateway with its compiled front (``antidistill gateway
+--front nginx``: nginx with its Lua module proxies and applies block and
+throttle from the gateway's table; the Python process turns nginx's records
+into the durable log and feeds detection) is measured too, as ``front``, in
+the same rounds; its CPU is reported for the Python process (``front``), its
+nginx master and workers (``front_nginx``) and its detection worker
+(``front_detection``), and after the rounds the bench waits for its log to
+catch up and reports how long that took and how many lines it wrote.
+
 With ``--ceiling`` two more paths are measured in the same rounds, to show
 what *any* proxy process in the path costs on this machine: ``pipe``, a bare
 TCP relay in Python on uvloop (one upstream connection per client
@@ -121,6 +130,29 @@ def children(pid: int) -> list[int]:
             if ppid == pid:
                 out.append(int(entry))
     return out
+
+
+def comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def front_catch_up(port: int, log_dir: Path | None, timeout: float = 300) -> dict:
+    """After the rounds: seconds until the front's records are all in the log, and the log's line count."""
+    import httpx
+
+    t = time.perf_counter()
+    health: dict = {}
+    while time.perf_counter() - t < timeout:
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=10).json()
+        if health["front"]["records_behind_bytes"] == 0 and not health.get("detection_backlog"):
+            break
+        time.sleep(0.5)
+    lines = sum(1 for p in sorted(log_dir.glob("events-*.jsonl")) for _ in open(p, "rb")) if log_dir else None
+    return {"catch_up_s": round(time.perf_counter() - t, 1), "log_lines": lines, "front": health.get("front"),
+            "detection_backlog": health.get("detection_backlog")}
 
 
 def machine_busy() -> float:
@@ -399,6 +431,7 @@ def main() -> None:
     ap.add_argument("--gateway-args", default="", help="more arguments for `antidistill gateway` (e.g. \"--policy P.yaml\")")
     ap.add_argument("--baseline-src", type=Path,
                     help="the src/ directory of another checkout: its gateway is measured too, as 'baseline', in the same rounds")
+    ap.add_argument("--front", action="store_true", help="also measure `antidistill gateway --front nginx` ('front')")
     ap.add_argument("--ceiling", action="store_true",
                     help="also measure a bare Python TCP relay (pipe) and nginx (if installed) in front of the stub")
     ap.add_argument("--serve-pipe", nargs=2, type=int, metavar=("PORT", "UPSTREAM_PORT"), help=argparse.SUPPRESS)
@@ -412,14 +445,16 @@ def main() -> None:
     upstream = start(["stub-upstream", "--listen", f"127.0.0.1:{up_port}"], f"http://127.0.0.1:{up_port}/v1/models")
     procs = {"stub": upstream}
     ports = {"direct": up_port}
-    for name, src in (("gateway", None), ("baseline", args.baseline_src)):
-        if name == "baseline" and src is None:
+    for name, src in (("gateway", None), ("baseline", args.baseline_src), ("front", None)):
+        if name == "baseline" and src is None or name == "front" and not args.front:
             continue
         port = ports[name] = free_port()
         gw_args = ["gateway", "--upstream", f"http://127.0.0.1:{up_port}", "--listen", f"127.0.0.1:{port}",
                    "--keys", str(tmp / "keys.json")]
         if not args.no_log:
             gw_args += ["--log", str(tmp / f"log-{name}")]
+        if name == "front":
+            gw_args += ["--front", "nginx"]
         procs[name] = start(gw_args + args.gateway_args.split(), f"http://127.0.0.1:{port}/healthz", src)
     relays: list[str] = []
     if args.ceiling:
@@ -436,8 +471,12 @@ def main() -> None:
     loadavg_start = os.getloadavg()[0]
     try:
         # Each gateway process, and separately everything it started (its detection worker).
+        helpers = {name: children(procs[name].pid) for name in gateways}
+        nginx_of = {name: [p for p in helpers[name] if comm(p) == "nginx"] for name in gateways}
         meter = CpuMeter({"stub": [upstream.pid], **{name: [procs[name].pid] for name in targets[1:]},
-                          **{f"{name}_detection": children(procs[name].pid) for name in gateways},
+                          **{f"{name}_detection": [p for p in helpers[name] if p not in nginx_of[name]] for name in gateways},
+                          **{f"{name}_nginx": [p for m in nginx_of[name] for p in (m, *children(m))]
+                             for name in gateways if nginx_of[name]},
                           # nginx: the master and its worker
                           **({"nginx": [procs["nginx"].pid, *children(procs["nginx"].pid)]} if "nginx" in procs else {})})
         # Warm every path (connection pools, caches) before measuring.
@@ -477,6 +516,11 @@ def main() -> None:
             if name != "direct":
                 for k in ("added_p50_ms", "added_p99_ms", "throughput_ratio"):
                     summary[name][k] = med(x[f"{name}_{k}"] for x in rounds)
+        if "front" in ports:
+            summary["front_log"] = front_catch_up(ports["front"], tmp / "log-front" if not args.no_log else None)
+            # every request sent to it, the warm-up's included (2 s at 200/s)
+            summary["front_log"]["requests_sent"] = 400 + sum(x[f"front_{k}"]["requests"] for x in rounds
+                                                                for k in ("open_loop", "closed_loop"))
         results = {"summary": summary, "rounds": rounds,
                    "config": {"rate": args.rate, "seconds": args.seconds, "rounds": args.rounds, "concurrency": args.concurrency,
                               "accounts": args.accounts, "log": not args.no_log, "gateway_args": args.gateway_args,

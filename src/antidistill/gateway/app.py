@@ -122,6 +122,16 @@ class GatewayConfig:
     snapshot_s: float = 300.0
     accounts_file: str | None = None
     max_connections: int = 256
+    #: "nginx": nginx serves the proxied endpoints on ``front_listen`` and
+    #: this app (on ``app_socket``) keeps the log, detection, decisions and
+    #: admin API (see ``antidistill.gateway.front``)
+    front: str | None = None
+    front_listen: tuple[str, int] | None = None
+    app_socket: str | None = None
+    front_dir: str | None = None
+    front_workers: int = 1
+    #: trusted header carrying the client's address (set by the front, which overwrites any a client sent)
+    client_header: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -231,6 +241,7 @@ class Gateway:
         if not self.keys and not config.account_header:
             raise ValueError("the gateway needs --keys FILE or --account-header NAME to know who is calling")
         self.account_header = config.account_header.lower().encode("latin-1") if config.account_header else None
+        self.client_header = config.client_header.lower().encode("latin-1") if config.client_header else None
         self.metrics = Metrics()
         self.verdicts: dict[str, Verdict] = {}
         self.decisions: dict[str, Decision] = {}
@@ -249,6 +260,7 @@ class Gateway:
         self.redis: RedisShare | None = None
         self.worker: DetectionWorker | None = None
         self.upstream: Upstream | None = None
+        self.front = None  # NginxFront with --front nginx
         self._ids = itertools.count()
         self._pid = f"{os.getpid():x}"
         self._queue: list[bytes] = []
@@ -277,6 +289,14 @@ class Gateway:
         if redis_mode:
             self.redis = RedisShare(self.config.state, on_events=self._on_shared_events, on_override=self._on_shared_override)
             await self.redis.start()
+        if self.config.front == "nginx":
+            from antidistill.gateway.front import NginxFront
+
+            self.front = NginxFront(self, self.config.front_listen, self.config.app_socket, Path(self.config.front_dir),
+                                    workers=self.config.front_workers)
+            self.front.start()
+        elif self.config.front:
+            raise ValueError(f"unknown front {self.config.front!r} (nginx, or none)")
         if self.config.upstream:  # else embedded (the LiteLLM guardrail): LiteLLM talks to the model itself
             self.upstream = Upstream(self.config.upstream, connect_timeout_s=self.config.connect_timeout_s,
                                      read_timeout_s=self.config.read_timeout_s, max_connections=self.config.max_connections)
@@ -291,6 +311,8 @@ class Gateway:
     async def stop(self) -> None:
         for t in self._tasks:
             t.cancel()
+        if self.front:
+            self.front.stop()  # nginx's last records become log lines
         self._flush_detection_queue()
         if self.redis:
             await self.redis.close()
@@ -305,12 +327,14 @@ class Gateway:
     def _on_verdicts(self, verdicts: dict[str, Verdict], info: dict[str, Any]) -> None:
         # Runs on the worker-reader thread; dict assignments are atomic.
         self.verdicts.update(verdicts)
-        self.detector_failed = bool(info.get("error"))
+        was_failed, self.detector_failed = self.detector_failed, bool(info.get("error"))
         self.detection_info = info
         for acct in verdicts:
             self.decisions[acct] = decide(self.actions, self.verdicts[acct], self.overrides.get(acct), self.detector_failed)
             if not self.has_end_users and END_USER_SEP in acct:
                 self.has_end_users = True
+        if self.front:
+            self.front.sync(None if was_failed != self.detector_failed else verdicts.keys())
         if self.detector_failed:
             log.error("detectors failed; fail mode %s", self.actions.fail_mode, extra={"attrs": {"error": info.get("error")}})
 
@@ -336,6 +360,8 @@ class Gateway:
     def _redecide_all(self) -> None:
         for acct, v in list(self.verdicts.items()):
             self.decisions[acct] = decide(self.actions, v, self.overrides.get(acct), self.detector_failed)
+        if self.front:
+            self.front.sync()
 
     def _on_shared_override(self, account: str, action: str | None) -> None:
         self._apply_override(account, action)
@@ -349,6 +375,8 @@ class Gateway:
                 self.has_end_users = True
         self.decisions[account] = decide(self.actions, self.verdicts.get(account, Verdict()), self.overrides.get(account),
                                          self.detector_failed)
+        if self.front:
+            self.front.sync([account])  # before the admin call answers: at once
 
     def _on_shared_events(self, lines: list[bytes]) -> None:
         if self.worker:
@@ -369,7 +397,10 @@ class Gateway:
         once they are durable (so detection never saw a line the log lost);
         without one, from a loop task every 20 ms.
         """
-        line = orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE)
+        self.record_line(orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE))
+
+    def record_line(self, line: bytes) -> None:
+        """:meth:`record` for an exchange already serialised as its log line."""
         if self.log:
             self.log.append_line(line)
         else:
@@ -428,6 +459,10 @@ class Gateway:
             fwd = headers.get(b"x-forwarded-for")
             if fwd:
                 return fwd.split(b",")[0].strip().decode("latin-1")
+        if self.client_header:
+            peer = headers.get(self.client_header)
+            if peer:
+                return peer.decode("latin-1")
         return client[0] if client else None
 
     async def take_token(self, account: str) -> float:
@@ -602,6 +637,23 @@ async def _send_whole(send, status: int, content: bytes, ctype: bytes, extra: li
     await send({"type": "http.response.body", "body": content})
 
 
+def exchange_event(rid: str, ts: str, account: str, api_key_id: str | None, client_ip: str | None, user_agent: str | None,
+                   endpoint: str, request: Any, response: Any, status: int, elapsed: float, decision_attrs: dict | None,
+                   changes: list[str]) -> dict[str, Any]:
+    """One exchange as its spec-format log event (``gateway``: the decision's attributes, when there was one)."""
+    ev = {"request_id": rid, "ts": ts, "account_id": account}
+    if api_key_id is not None:
+        ev["api_key_id"] = api_key_id
+    if client_ip is not None:
+        ev["client_ip"] = client_ip
+    if user_agent is not None:
+        ev["user_agent"] = user_agent
+    ev.update(endpoint=endpoint, request=request, response=response, status=status, latency_ms=round(elapsed * 1000, 3))
+    if decision_attrs is not None:
+        ev["gateway"] = {**decision_attrs, "changes": changes}
+    return ev
+
+
 class _Exchange:
     """One proxied request: what the log line needs, gathered as the request goes."""
 
@@ -658,21 +710,11 @@ class _Exchange:
         # one that breaks the contract, would be a bad line for `scan`.
         # Those are counted and logged as structured records instead.
         if self.account is not None and self.valid:
-            ev = {"request_id": self.rid, "ts": self.ts, "account_id": self.account}
-            if self.api_key_id is not None:
-                ev["api_key_id"] = self.api_key_id
-            ip = gw.client_ip(self.client, self.headers)
-            if ip is not None:
-                ev["client_ip"] = ip
             ua = self.headers.get(b"user-agent")
-            if ua is not None:
-                ev["user_agent"] = ua.decode("latin-1")
-            ev.update(endpoint=self.endpoint, request=self.body, response=response, status=status,
-                      latency_ms=round(elapsed * 1000, 3))
             d = self.decision
-            if d is not ALLOW or self.notes:
-                ev["gateway"] = {**d.log_attrs, "changes": self.notes}
-            gw.record(ev)
+            gw.record(exchange_event(self.rid, self.ts, self.account, self.api_key_id, gw.client_ip(self.client, self.headers),
+                                     None if ua is None else ua.decode("latin-1"), self.endpoint, self.body, response, status,
+                                     elapsed, d.log_attrs if d is not ALLOW or self.notes else None, self.notes))
         elif status != 499:
             log.info("refused before logging", extra={"attrs": {"request_id": self.rid, "account_id": self.account,
                                                                  "endpoint": self.endpoint, "status": status}})
@@ -914,7 +956,8 @@ def build_app(config: GatewayConfig) -> GatewayApp:
                 "redis": None if gw.redis is None else {"ok": redis_ok, "error": gw.redis.last_error,
                                                         "queued_events": len(gw.redis.outbox), "instance": gw.redis.instance},
                 "log": None if gw.log is None else {"lines_written": gw.log.lines_written, "flush_ms": gw.config.flush_ms},
-                "accounts_scored": len(gw.verdicts), "policy": gw.policy.source, "mode": gw.actions.mode}
+                "accounts_scored": len(gw.verdicts), "policy": gw.policy.source, "mode": gw.actions.mode,
+                "front": gw.front.health() if gw.front else None}
         return Response(orjson.dumps(body), status_code=200 if worker_ok else 503, media_type="application/json")
 
     async def metrics(request: Request) -> Response:

@@ -33,6 +33,9 @@ def gateway(
     detection_nice: int = typer.Option(10, "--detection-nice", help="Niceness of the detection process (0-19): higher leaves more CPU to requests on a busy machine."),
     upstream_timeout: float = typer.Option(60.0, "--upstream-timeout", help="Seconds to wait for the upstream's answer (then 504)."),
     workers_loop: str = typer.Option("auto", "--loop", help="asyncio loop for uvicorn: auto, asyncio or uvloop."),
+    front: str | None = typer.Option(None, "--front", help="nginx: nginx (with its Lua module) serves the proxied endpoints and "
+                                     "applies block/throttle from this gateway's table; this process keeps the log, detection and admin API."),
+    front_workers: int = typer.Option(1, "--front-workers", help="nginx worker processes with --front nginx."),
 ) -> None:
     """Proxy an OpenAI-compatible API, detect theft online and act on it.
 
@@ -47,11 +50,27 @@ def gateway(
 
     host, port = _host_port(listen)
     setup_logging()
+    extra: dict = {}
+    run_at: dict = {"host": host, "port": port}
+    if front is not None:
+        import tempfile
+
+        from antidistill.gateway.front import nginx_binary
+
+        if front != "nginx":
+            raise typer.BadParameter("the only front is nginx", param_hint="--front")
+        if nginx_binary() is None:
+            typer.echo("error: --front nginx needs nginx with its Lua module (Debian: nginx libnginx-mod-http-lua lua-cjson)", err=True)
+            raise typer.Exit(2)
+        work = tempfile.mkdtemp(prefix="antidistill-front-")
+        extra = dict(front="nginx", front_listen=(host, port), app_socket=f"{work}/app.sock", front_dir=work,
+                     front_workers=front_workers, client_header="x-antidistill-client")
+        run_at = {"uds": f"{work}/app.sock"}
     cfg = GatewayConfig(upstream=upstream, policy_path=str(policy) if policy else None, state=state,
                         log_dir=str(log_dir) if log_dir else None, keys_file=str(keys) if keys else None,
                         account_header=account_header, trust_forwarded_for=trust_forwarded_for, admin_token=admin_token,
                         upstream_key=upstream_key, accounts_file=str(accounts) if accounts else None, flush_ms=flush_ms, snapshot_s=snapshot_s,
-                        detection=detection, detection_nice=detection_nice, read_timeout_s=upstream_timeout)
+                        detection=detection, detection_nice=detection_nice, read_timeout_s=upstream_timeout, **extra)
     try:
         app = build_app(cfg)
     except ValueError as exc:
@@ -61,8 +80,16 @@ def gateway(
     # from X-Forwarded-For of any loopback peer; the gateway decides that
     # itself (--trust-forwarded-for). http=GatewayProtocol: the gateway's own
     # HTTP/1.1 protocol serves the proxied endpoints without ASGI layers.
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, loop=workers_loop, http=GatewayProtocol,
-                timeout_graceful_shutdown=5, proxy_headers=False)
+    # With --front nginx this app listens on a Unix socket only nginx uses
+    # (it trusts the client address nginx puts in x-antidistill-client).
+    try:
+        uvicorn.run(app, **run_at, log_level="warning", access_log=False, loop=workers_loop, http=GatewayProtocol,
+                    timeout_graceful_shutdown=5, proxy_headers=False)
+    finally:
+        if front is not None:
+            import shutil
+
+            shutil.rmtree(extra["front_dir"], ignore_errors=True)
 
 
 def stub_upstream(

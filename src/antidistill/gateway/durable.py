@@ -129,6 +129,11 @@ class DurableLog:
     def current_path(self) -> Path | None:
         return self._path
 
+    @property
+    def size(self) -> int:
+        """Bytes written to the current file so far."""
+        return self._size
+
 
 def log_files(directory: str | Path) -> list[Path]:
     return sorted(Path(directory).glob(f"{PREFIX}*{SUFFIX}"))

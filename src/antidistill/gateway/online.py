@@ -706,10 +706,11 @@ class OnlineState:
 _TS_CACHE: tuple[int, str] = (-1, "")
 
 
-def utc_now_rfc3339() -> str:
-    """Now in UTC as ``YYYY-MM-DDTHH:MM:SS.mmmZ`` (the seconds part is formatted once per second)."""
+def utc_now_rfc3339(now: float | None = None) -> str:
+    """Now (or the epoch seconds ``now``) in UTC as ``YYYY-MM-DDTHH:MM:SS.mmmZ`` (the seconds part is formatted once per second)."""
     global _TS_CACHE
-    now = time.time()
+    if now is None:
+        now = time.time()
     sec = int(now)
     cached_sec, prefix = _TS_CACHE  # one tuple: threads never see half an update
     if cached_sec != sec:

@@ -1,0 +1,518 @@
+"""``antidistill gateway --front nginx``: nginx proxies, Python logs, detects and decides.
+
+The pure-Python gateway spends ~200 us of CPU per proxied request in its
+own process (plus its detection worker), which on 2 cores caps it near 40 %
+of the throughput of going straight to a fast upstream. With ``--front
+nginx`` the request path is nginx (Debian's, with its Lua module): it
+proxies, applies block and throttle itself from a table this process keeps,
+and writes one record per exchange to a buffered access log. This process
+stays beside it for what needs Python:
+
+* **the table** (nginx shared memory, set through a private Unix socket):
+  API key -> account, and per account the decision :meth:`Gateway.decision`
+  gives - serve (with the decision's log attributes), block (the 403 body,
+  made here), throttle (rate, burst, the 429 body; the bucket is nginx's), or
+  "P": send the account's requests to this process. An account goes to "P"
+  when its decision needs Python: degrade (body rewriting), watermark, a dry
+  run (``mode: monitor``), throttling shared through Redis, and - when the
+  request names an end user - any account with end-user decisions. The table
+  follows every verdict batch, admin override (before the admin call
+  returns) and policy reload;
+* **the request contract**: nginx serves only bodies it can see are valid
+  (``front_lua.fast_check``); anything else comes here, and this process
+  refuses it (400 naming the field) or serves it, as without the front;
+* **the log**: a tailer thread reads nginx's records every ``flush_ms``,
+  turns each into the spec-format line the Python path writes (same fields,
+  SSE answers reassembled the same way), appends them to the durable log,
+  fsyncs, and then hands them to detection (and Redis) as the Python path
+  does. A checkpoint (nginx's record offset and the log position it
+  matches) lets a restart resume; lines logged after the checkpoint are not
+  written twice;
+* admin API, ``/metrics``, ``/healthz`` and ``/v1/models``, which nginx
+  passes to this process.
+
+Durability: nginx writes its records every ``flush_ms`` (buffered), so a
+crash of nginx loses at most that window; a crash of this process loses
+nothing (nginx keeps serving and recording; the restart resumes from the
+checkpoint). Records reach the fsynced log within about ``flush_ms`` of
+being written while this process keeps up; under saturation the tailer and
+detection fall behind, and the backlog is reported on ``/healthz``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from antidistill.gateway.actions import ALLOW, Decision, Refused
+from antidistill.gateway.durable import log_files
+from antidistill.gateway.front_lua import LUA
+from antidistill.gateway.online import END_USER_SEP, utc_now_rfc3339
+
+if TYPE_CHECKING:
+    from antidistill.gateway.app import Gateway
+
+log = logging.getLogger("antidistill.gateway.front")
+RECORDS = "front-records.jsonl"
+CHECKPOINT = "front-checkpoint.json"
+MODULES = Path("/usr/lib/nginx/modules")
+PROXIED = ("/v1/chat/completions", "/v1/completions", "/v1/predict")
+
+
+def nginx_binary() -> str | None:
+    """The nginx executable, or None when nginx (with Debian's Lua module) is not installed."""
+    exe = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if exe is None or not (MODULES / "ngx_http_lua_module.so").exists():
+        return None
+    return exe
+
+
+def _ms(seconds: float) -> str:
+    return f"{max(1, round(seconds * 1000))}ms"
+
+
+def _body(exc: Refused) -> str:
+    return orjson.dumps(exc.body()).decode()
+
+
+def _die_with_parent() -> None:
+    # nginx's master gets SIGTERM when this process dies, even by kill -9:
+    # a restarted gateway must find the port free.
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+class NginxFront:
+    """An nginx process serving the proxied endpoints in front of this gateway (see the module doc)."""
+
+    def __init__(self, gw: Gateway, listen: tuple[str, int], app_socket: str, workdir: Path, *, workers: int = 1) -> None:
+        self.gw = gw
+        self.listen = listen
+        self.app_socket = app_socket
+        self.dir = workdir
+        self.workers = workers
+        self.log_dir = Path(gw.config.log_dir) if gw.config.log_dir else None
+        self.records = (self.log_dir or self.dir) / RECORDS
+        self.ctl = str(self.dir / "ctl.sock")
+        self.proc: subprocess.Popen | None = None
+        self.pushed: dict[str, str] = {}
+        self._table_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._loop = None
+        self.offset = 0
+        self._skip: set[str] = set()
+        #: records turned into log lines, and records that could not be
+        self.converted = 0
+        self.failed = 0
+
+    # --- nginx -------------------------------------------------------------
+    def _config(self) -> str:
+        cfg = self.gw.config
+        actions = self.gw.actions
+        up = cfg.upstream.rstrip("/")
+        hostport = up.split("://", 1)[1].split("/", 1)[0]
+        auth = f'proxy_set_header Authorization "Bearer {cfg.upstream_key}";' if cfg.upstream_key else ""
+        upstream_headers = f"""proxy_http_version 1.1; proxy_set_header Connection ""; proxy_pass_request_headers off;
+      proxy_set_header Host {hostport}; proxy_set_header Content-Type application/json;
+      proxy_set_header Accept-Encoding identity; {auth} proxy_next_upstream off;
+      proxy_connect_timeout {_ms(cfg.connect_timeout_s)}; proxy_read_timeout {_ms(cfg.read_timeout_s)};
+      proxy_send_timeout {_ms(cfg.read_timeout_s)};"""
+        to_python = f"""proxy_pass http://antidistill_python; proxy_http_version 1.1; proxy_set_header Connection "";
+      proxy_set_header X-Antidistill-Client $remote_addr; proxy_buffering off; proxy_request_buffering on;
+      proxy_read_timeout {_ms(cfg.read_timeout_s + 30)}; proxy_send_timeout {_ms(cfg.read_timeout_s + 30)};"""
+        d = self.dir
+        host, port = self.listen
+        listen = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        return f"""daemon off;
+master_process on;
+worker_processes {self.workers};
+pid {d}/nginx.pid;
+error_log {d}/nginx-error.log warn;
+load_module {MODULES}/ndk_http_module.so;
+load_module {MODULES}/ngx_http_lua_module.so;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {d}/body; proxy_temp_path {d}/proxy; fastcgi_temp_path {d}/fcgi;
+  uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;
+  server_tokens off;
+  lua_package_path "{d}/?.lua;;";
+  lua_shared_dict antidistill 64m;
+  init_by_lua_block {{ antidistill_front = require "antidistill_front"; antidistill_front.init("{d}/front.json") }}
+  log_format antidistill escape=none '$ad_record';
+  upstream antidistill_model {{ server {hostport}; keepalive 64; keepalive_timeout 4s; }}
+  upstream antidistill_python {{ server unix:{self.app_socket}; keepalive 32; }}
+  server {{
+    listen {listen} backlog=1024;
+    keepalive_requests 1000000;
+    client_max_body_size {actions.max_body_bytes};
+    client_body_buffer_size {actions.max_body_bytes};
+    client_body_in_single_buffer on;
+    set $ad_record "";
+    set $ad_ctx "";
+    access_log {self.records} antidistill buffer=64k flush={max(1, int(cfg.flush_ms))}ms if=$ad_record;
+    error_page 413 = @antidistill_too_large;
+    location = /v1/chat/completions {{ content_by_lua_block {{ antidistill_front.handle() }} }}
+    location = /v1/completions {{ content_by_lua_block {{ antidistill_front.handle() }} }}
+    location = /v1/predict {{ content_by_lua_block {{ antidistill_front.handle() }} }}
+    location /_antidistill_up/ {{
+      internal;
+      proxy_pass http://antidistill_model/;
+      {upstream_headers}
+      proxy_hide_header X-Antidistill-Fault;
+      error_page 502 = /_antidistill_fault/unreachable;
+      error_page 504 = /_antidistill_fault/timeout;
+    }}
+    location /_antidistill_fault/ {{ internal; add_header X-Antidistill-Fault $antidistill_fault_kind always; return 200 ""; }}
+    location @antidistill_stream {{
+      proxy_pass http://antidistill_model$uri;
+      {upstream_headers}
+      proxy_buffering off;
+      header_filter_by_lua_block {{ antidistill_front.stream_header() }}
+      body_filter_by_lua_block {{ antidistill_front.stream_body() }}
+      log_by_lua_block {{ antidistill_front.stream_log() }}
+      error_page 502 = @antidistill_stream_unreachable;
+      error_page 504 = @antidistill_stream_timeout;
+    }}
+    location @antidistill_stream_unreachable {{ set $antidistill_fault unreachable; content_by_lua_block {{ antidistill_front.stream_fault() }} }}
+    location @antidistill_stream_timeout {{ set $antidistill_fault timeout; content_by_lua_block {{ antidistill_front.stream_fault() }} }}
+    location @antidistill_too_large {{ content_by_lua_block {{ antidistill_front.too_large() }} }}
+    location @antidistill_python {{ {to_python} }}
+    location / {{ {to_python} }}
+  }}
+  map $uri $antidistill_fault_kind {{ /_antidistill_fault/unreachable unreachable; /_antidistill_fault/timeout timeout; default ""; }}
+  server {{
+    listen unix:{self.ctl};
+    client_max_body_size 0;
+    client_body_buffer_size 4m;
+    location = /table {{ content_by_lua_block {{ antidistill_front.control() }} }}
+  }}
+}}
+"""
+
+    def _lua_config(self) -> dict[str, Any]:
+        cfg, actions = self.gw.config, self.gw.actions
+        limit = actions.max_body_bytes
+        declared = _body(Refused(413, "body_too_large", "request body of \x00 bytes exceeds the limit of %d bytes" % limit))
+        return {
+            "max_body": limit,
+            "account_header": cfg.account_header.lower().replace("-", "_") if cfg.account_header else None,
+            "trust_forwarded_for": cfg.trust_forwarded_for,
+            "unauthorized": _body(Refused(401, "invalid_api_key", "unknown or missing API key")),
+            "not_post": {p: _body(Refused(405, "method_not_allowed", f"{p} takes POST")) for p in PROXIED},
+            "too_large": _body(Refused(413, "body_too_large", f"request body exceeds the limit of {limit} bytes")),
+            "too_large_declared": declared.split("\\u0000"),
+            "faults": {
+                "unreachable": [502, _body(Refused(502, "upstream_unreachable", "the model server is unreachable (no connection)"))],
+                "timeout": [504, _body(Refused(504, "upstream_timeout", "the model server did not answer in time"))],
+                "broken": [502, _body(Refused(502, "upstream_broken", "the model server's answer was cut off or malformed"))],
+                "bad_body": [502, _body(Refused(502, "upstream_bad_response",
+                                                "the model server answered with something that is not a JSON object"))],
+            },
+        }
+
+    def start(self) -> None:
+        exe = nginx_binary()
+        if exe is None:
+            raise RuntimeError("--front nginx needs nginx and its Lua module (Debian: nginx libnginx-mod-http-lua lua-cjson)")
+        self.dir.mkdir(parents=True, exist_ok=True)
+        # Started as root, nginx's workers run as an unprivileged user: they
+        # must get through this directory to this app's socket (nginx makes
+        # its temp directories itself, for that user).
+        os.chmod(self.dir, 0o711)
+        (self.dir / "antidistill_front.lua").write_text(LUA)
+        (self.dir / "front.json").write_bytes(orjson.dumps({k: v for k, v in self._lua_config().items() if v is not None}))
+        conf = self.dir / "nginx.conf"
+        conf.write_text(self._config())
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.ctl)
+        self._resume()
+        self.proc = subprocess.Popen([exe, "-c", str(conf), "-p", str(self.dir), "-e", str(self.dir / "nginx-error.log")],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     preexec_fn=_die_with_parent)
+        deadline = time.monotonic() + 30
+        while not os.path.exists(self.ctl):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                err = self.proc.stderr.read().decode(errors="replace") if self.proc.poll() is not None else "timeout"
+                raise RuntimeError(f"nginx did not start: {err[-2000:]}")
+            time.sleep(0.02)
+        self._push({f"k:{key}": acct if kid is None else f"{acct}\x00{kid}" for key, (acct, kid) in self.gw.keys.items()})
+        self.sync()
+        self._wait_listening()
+        import asyncio
+
+        try:
+            self._loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = None
+        self._thread = threading.Thread(target=self._tail, name="antidistill-front-tailer", daemon=True)
+        self._thread.start()
+
+    def _wait_listening(self) -> None:
+        host, port = self.listen
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection((host, port), timeout=1).close()
+                return
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise RuntimeError(f"nginx does not listen on {host}:{port}") from None
+                time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGQUIT)  # graceful: workers finish and write their buffered records
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        self.drain()
+
+    # --- the table -----------------------------------------------------------
+    def _push(self, changes: dict[str, str | None]) -> None:
+        if not changes:
+            return
+        data = orjson.dumps(changes)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(10)
+            s.connect(self.ctl)
+            s.sendall(b"POST /table HTTP/1.0\r\nHost: ctl\r\nContent-Length: %d\r\n\r\n" % len(data) + data)
+            answer = b""
+            while chunk := s.recv(65536):
+                answer += chunk
+        if not answer.startswith(b"HTTP/1.1 200"):
+            raise RuntimeError(f"nginx refused a table update: {answer[:300]!r}")
+
+    def entry(self, account: str) -> str | None:
+        """The table entry for an account: what nginx does with its requests."""
+        gw = self.gw
+        d = gw.decision(account)
+        if d is ALLOW:
+            return None
+        return self._encode(d)
+
+    def _encode(self, d: Decision) -> str:
+        gw = self.gw
+        attrs = orjson.dumps(d.log_attrs).decode()
+        if d.blocks:
+            body = _body(Refused(403, "antidistill_blocked", f"request refused: {d.reason}",
+                                 extra={"verdict": d.verdict.verdict, "tactics": list(d.verdict.tactics), "source": d.source}))
+            return f"B\x00{attrs}\x00{body}"
+        if d.dry_run and d.actions:
+            return "P"
+        if d.enforced("degrade") or d.enforced("watermark"):
+            return "P"
+        if d.enforced("throttle"):
+            if gw.redis is not None:
+                return "P"  # the bucket is shared through Redis: Python takes it
+            t = gw.actions.throttle
+            body = _body(Refused(429, "antidistill_throttled", f"rate limited: {d.reason}"))
+            return f"T\x00{attrs}\x00{t.rate_per_s!r}\x00{t.burst!r}\x00{body}"
+        return f"A\x00{attrs}"
+
+    def sync(self, keys=None) -> None:
+        """Bring nginx's table in line with the gateway's decisions: for ``keys`` (accounts or end-user keys), or all."""
+        gw = self.gw
+        with self._table_lock:
+            want: dict[str, str | None] = {}
+            if keys is None:
+                keys = {k for k in (*list(gw.verdicts), *list(gw.overrides)) if END_USER_SEP not in k}
+                keys |= {k[2:] for k in self.pushed if k.startswith("a:")}
+                users = self._accounts_with_end_users()
+                for acct in users | {k[2:] for k in self.pushed if k.startswith("u:")}:
+                    want["u:" + acct] = "1" if acct in users else None
+                default = self._encode(gw.decision("\x00no such account")) if gw.detector_failed else None
+                want["*"] = None if default is None or default.startswith("A") else default
+            with_users: set[str] | None = None
+            for key in keys:
+                acct, sep, _user = key.partition(END_USER_SEP)
+                if sep:
+                    if with_users is None:
+                        with_users = self._accounts_with_end_users()
+                    want["u:" + acct] = "1" if acct in with_users else None
+                else:
+                    want["a:" + key] = self.entry(key)
+            changes = {k: v for k, v in want.items() if self.pushed.get(k) != v}
+            self._push(changes)
+            for k, v in changes.items():
+                if v is None:
+                    self.pushed.pop(k, None)
+                else:
+                    self.pushed[k] = v
+
+    def _accounts_with_end_users(self) -> set[str]:
+        """Accounts with any end-user decision or override: their requests naming an end user go to Python."""
+        gw = self.gw
+        if not gw.actions.end_users:
+            return set()
+        return {k.partition(END_USER_SEP)[0] for k in (*list(gw.decisions), *list(gw.overrides)) if END_USER_SEP in k}
+
+    # --- records -> log lines ----------------------------------------------
+    def _resume(self) -> None:
+        """Where to go on reading nginx's records, and which of them are already in the log."""
+        if self.log_dir is None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.records)
+            return
+        ck_path = self.log_dir / CHECKPOINT
+        since: tuple[str, int] | None = None
+        if ck_path.exists():
+            ck = orjson.loads(ck_path.read_bytes())
+            size = self.records.stat().st_size if self.records.exists() else 0
+            self.offset = ck["offset"] if ck["offset"] <= size else 0
+            since = (ck.get("log_file") or "", ck.get("log_size") or 0)
+        elif not self.records.exists():
+            return
+        # Lines the log got after the checkpoint (or all, without one) may
+        # come from records after the checkpoint's offset: not again.
+        for path in log_files(self.log_dir):
+            if since is not None and path.name < since[0]:
+                continue
+            with open(path, "rb") as f:
+                if since is not None and path.name == since[0]:
+                    f.seek(since[1])
+                for line in f:
+                    if line.endswith(b"\n"):
+                        with contextlib.suppress(orjson.JSONDecodeError):
+                            self._skip.add(orjson.loads(line)["request_id"])
+
+    def _tail(self) -> None:
+        wait = self.gw.config.flush_ms / 1000.0
+        while not self._stop.wait(wait):
+            try:
+                self.drain()
+            except Exception:  # noqa: BLE001 - keep tailing; say so
+                log.exception("front: reading nginx's records failed")
+
+    def drain(self) -> int:
+        """Turn every complete record nginx wrote since the last call into log lines; returns how many."""
+        try:
+            with open(self.records, "rb") as f:
+                f.seek(self.offset)
+                data = f.read()
+        except FileNotFoundError:
+            return 0
+        end = data.rfind(b"\n")
+        if end < 0:
+            return 0
+        data = data[:end + 1]
+        lines: list[bytes] = []
+        done: list[tuple[str, int, float, Any]] = []
+        for rec in data.splitlines():
+            try:
+                r = orjson.loads(rec)
+                if r["r"] in self._skip:
+                    self._skip.discard(r["r"])
+                    continue
+                line, stat = self._line(r)
+            except Exception as exc:  # noqa: BLE001 - one bad record must not stop the log
+                self.failed += 1
+                log.error("front: a record could not become a log line", extra={"attrs": {"error": str(exc), "record": rec[:300].decode(errors="replace")}})
+                continue
+            lines.append(line)
+            done.append(stat)
+        gw = self.gw
+        if gw.log is not None:
+            for line in lines:
+                gw.log.append_line(line)
+            gw.log.flush()  # durable, then handed to detection (in log order) by the log itself
+            self.offset += len(data)
+            path = gw.log.current_path
+            # Not fsynced: a checkpoint lost with the machine is an older one,
+            # and the lines logged after it are recognised on restart.
+            ck = self.log_dir / CHECKPOINT
+            tmp = ck.with_name(CHECKPOINT + ".tmp")
+            tmp.write_bytes(orjson.dumps({"offset": self.offset, "log_file": path.name if path else None, "log_size": gw.log.size}))
+            os.replace(tmp, ck)
+        else:
+            self.offset += len(data)
+        self.converted += len(lines)
+        if lines:
+            self._on_loop(self._recorded, lines, done)
+        return len(lines)
+
+    def _on_loop(self, fn, *args) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(fn, *args)
+                return
+            except RuntimeError:
+                pass
+        fn(*args)
+
+    def _recorded(self, lines: list[bytes], done: list) -> None:
+        """On the event loop: metrics, the other instances (Redis) and, without a log, detection."""
+        gw = self.gw
+        for endpoint, status, elapsed, attrs in done:
+            gw.metrics.done(endpoint, status, elapsed)
+            if attrs is not None:
+                for a in attrs["actions"]:
+                    gw.metrics.actions.labels(a, str(attrs["dry_run"]).lower()).inc()
+        if gw.log is None:
+            for line in lines:
+                gw.record_line(line)  # queued for detection, and published
+        elif gw.redis is not None:
+            for line in lines:
+                gw.redis.publish(line)
+
+    def _line(self, r: dict[str, Any]) -> tuple[bytes, tuple]:
+        from antidistill.gateway.app import _SSEAssembler, exchange_event
+
+        how, status, raw = r.get("h"), r["st"], r.get("p")
+        endpoint = r["e"]
+        response = None
+        if how == "whole" and raw:
+            with contextlib.suppress(orjson.JSONDecodeError):
+                response = orjson.loads(raw)
+        elif how == "stream" and raw is not None:
+            if status < 400 or status == 502:
+                asm = _SSEAssembler(endpoint)
+                asm.feed(raw.encode())
+                response = asm.body()
+            else:
+                with contextlib.suppress(orjson.JSONDecodeError):
+                    response = orjson.loads(raw)
+        if type(response) is not dict:
+            response = None
+        gw = self.gw
+        ip = r.get("ip")
+        fwd = r.get("x")
+        if fwd:
+            ip = fwd.split(",")[0].strip()
+        attrs = orjson.loads(r["g"]) if r.get("g") else None
+        ts = utc_now_rfc3339(r["s"] + r["n"] / 1e9)
+        event = exchange_event(r["r"], ts, r["a"], r.get("k"), ip, r.get("u"), endpoint, orjson.loads(r["q"]),
+                               response, status, r["l"], attrs, [])
+        return orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE), (endpoint, status, r["l"], attrs)
+
+    @property
+    def backlog_bytes(self) -> int:
+        """Bytes of nginx's records not yet turned into log lines."""
+        try:
+            return max(0, self.records.stat().st_size - self.offset)
+        except OSError:
+            return 0
+
+    def health(self) -> dict[str, Any]:
+        return {"nginx": self.proc is not None and self.proc.poll() is None, "records_behind_bytes": self.backlog_bytes,
+                "records_logged": self.converted, "records_failed": self.failed, "table_entries": len(self.pushed)}
+
