@@ -394,3 +394,56 @@ def test_a_stock_system_prompt_ties_no_stranger_to_a_campaign(tmp_path, monkeypa
     acc, result = scan(tmp_path, t)
     assert all(acc[f"op-{k}"].verdict != "benign" for k in range(12))
     assert all(acc[f"customer-{k}"].verdict == "benign" and acc[f"customer-{k}"].campaign_id is None for k in range(4))
+
+
+def test_common_phrasing_lifts_no_stranger_into_a_campaign(tmp_path):
+    # A harvest from rotating residential addresses, a card per account,
+    # wraps its questions in its own script lines and, now and then, in a
+    # popular line that ordinary customers paste too. Two students who
+    # paste that line under a few questions asking for reasoning look, one
+    # by one, like the harvest's quiet members; only the line ties them to
+    # it, and the many customers who send it with nothing like theft show
+    # that it is common phrasing, not the harvest's own.
+    common = "Please answer in plain English and keep it friendly for a beginner."
+    t = Traffic(41)
+    for k in range(12):
+        acct = f"op-{k}"
+        t.account(acct, created=f"2026-03-{10 + k:02d}T08:00:00Z", payment_fingerprint=f"card-op{k}", email_domain=f"op{k}.example")
+        for i in range(10):
+            extra = f"\n{common}" if i < 4 else ""
+            t.chat(acct, f"{t.rng.choice(DOMAIN_TOPICS)}: question {k}-{i}\n\n{SCRIPT_LINES[i % 3]}{extra}",
+                   ip=f"100.{64 + (k * 10 + i) % 40}.{i}.7", ua=f"client/{k}", content=LONG_ANSWER)
+    for k in range(6):
+        acct = f"customer-{k}"
+        t.account(acct, created=f"2025-0{1 + k % 9}-0{1 + k % 7}T08:00:00Z", email_domain=f"c{k}.example")
+        for i in range(12):
+            t.chat(acct, f"my parser fails on input {k}-{i}, what could be wrong?\n\n{common}", ip=f"198.18.{k}.9", ua=f"app/{k}")
+    for k in range(2):
+        acct = f"student-{k}"
+        t.account(acct, created=f"2025-1{k}-03T08:00:00Z", email_domain=f"uni{k}.example")
+        for i in range(3):
+            t.chat(acct, f"{PHRASES[i % 3].format(DOMAIN_TOPICS[(k * 3 + i) % len(DOMAIN_TOPICS)])}\n\n{common}",
+                   ip=f"203.0.113.{10 + k}", ua=f"browser/{k}", content=LONG_ANSWER)
+    acc, result = scan(tmp_path, t)
+    assert all(acc[f"op-{k}"].verdict != "benign" for k in range(12))
+    assert len({acc[f"op-{k}"].campaign_id for k in range(12)}) == 1
+    for k in range(2):
+        assert acc[f"student-{k}"].verdict == "benign" and acc[f"student-{k}"].campaign_id is None
+    assert all(acc[f"customer-{k}"].verdict == "benign" for k in range(6))
+
+
+def test_weak_readings_of_two_tactics_are_not_added_up_but_named_tactics_are():
+    from antidistill.detect.base import TACTIC_AT, noisy_or, tactic_evidence
+
+    # Two weak readings (both read volume and breadth): the stronger alone.
+    assert tactic_evidence([0.41, 0.2]) == pytest.approx(0.41)
+    # Two tactics each detector names: separate findings, combined.
+    assert tactic_evidence([0.76, 0.75]) == pytest.approx(noisy_or([0.76, 0.75]))
+    assert tactic_evidence([0.9, 0.3]) == pytest.approx(0.9)
+    assert tactic_evidence([]) == 0.0
+    # Monotone: more evidence of any tactic never lowers the result.
+    grid = [i / 20 for i in range(21)]
+    for a in grid:
+        values = [tactic_evidence([a, b]) for b in grid]
+        assert values == sorted(values)
+    assert TACTIC_AT == 0.5

@@ -95,12 +95,29 @@ class Detector:
         return ids[:3]
 
 
+#: A tactic is named for an account or campaign at this strength.
+TACTIC_AT = 0.5
+
+
 def noisy_or(strengths) -> float:
     """Combine independent strengths: one minus the chance that all are wrong."""
     p = 1.0
     for s in strengths:
         p *= 1.0 - min(max(float(s), 0.0), 1.0)
     return 1.0 - p
+
+
+def tactic_evidence(strengths) -> float:
+    """One account's (or group's) evidence from its tactic strengths.
+
+    Tactics its detectors name (strength at least TACTIC_AT) are separate
+    findings and add up (noisy-OR). Below that, only the strongest counts:
+    the tactic detectors read overlapping features (volume, breadth of
+    domains), so two weak readings are one weak finding counted twice.
+    """
+    strengths = list(strengths)
+    named = [s for s in strengths if s >= TACTIC_AT]
+    return max(noisy_or(named), max(strengths, default=0.0))
 
 
 def signal_dicts(name: str, scored: Scored) -> list[dict[str, Any]]:

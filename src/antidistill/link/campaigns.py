@@ -14,13 +14,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from antidistill.detect.base import Detector, Signal, noisy_or, rollup, signal_dicts
-from antidistill.link.graph import ACTOR_KINDS, IDENTITY_KINDS, WORDING_KINDS, build_graph, communities, merge_same_script
+from antidistill.detect.base import TACTIC_AT, Detector, Signal, rollup, signal_dicts, tactic_evidence
+from antidistill.link.graph import ACTOR_KINDS, IDENTITY_KINDS, INFRA_KINDS, WORDING_KINDS, build_graph, communities, merge_same_script
 
 #: Detector strengths below this are not listed among an account's signals.
 SIGNAL_FLOOR = 0.01
-#: A tactic is named for an account or campaign at this strength.
-TACTIC_AT = 0.5
 #: Accounts with at least this many distinct end users are platforms whose
 #: end users are judged one by one.
 PLATFORM_MIN_END_USERS = 5
@@ -101,7 +99,7 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
                 strengths[d.tactic] = max(strengths.get(d.tactic, 0.0), sc.strength)
                 if sc.strength >= SIGNAL_FLOOR:
                     camp_signals.extend(signal_dicts(f"campaign:{d.name}", sc))
-        c_score = max(noisy_or(strengths.values()), max(score[m] for m in members))
+        c_score = max(tactic_evidence(strengths.values()), max(score[m] for m in members))
         if c_score < policy.verdicts.suspicious:
             return None
         c_tactics = {t for t, s in strengths.items() if s >= TACTIC_AT} | set().union(*(tactics[m] for m in members))
@@ -115,11 +113,14 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
             return sum(bool(kinds.intersection(e["kinds"])) for o, e in g[n].items() if o in member_set) >= ties_needed
 
         # Wording ties lift only through lines this group has made its own
-        # (most of their users are in it): a line used mostly elsewhere is
-        # common phrasing (a popular instruction copied from a guide).
+        # (most of their users are in it): a line used mostly elsewhere, or
+        # by many honest strangers (ag.common), is common phrasing (a popular
+        # instruction copied from a guide). Those strangers sit in the
+        # community too, pulled in by that very line, so the share alone
+        # cannot tell.
         specific_partners: dict[str, set[str]] = defaultdict(set)
-        for (kind, _value), accts in ag.shared.items():
-            if kind in WORDING_KINDS:
+        for key, accts in ag.shared.items():
+            if key[0] in WORDING_KINDS and key not in ag.common:
                 inside = accts & member_set
                 if len(inside) >= 2 and len(inside) >= SPECIFIC_WORDING_SHARE * len(accts):
                     for n in inside:
@@ -128,6 +129,7 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
         actor_linked = {n for n in members if tied_by(n, non_wording)}
         wording_linked = {n for n in members if len(specific_partners[n]) >= ties_needed} - actor_linked
         identity_linked = {n for n in actor_linked if tied_by(n, IDENTITY_KINDS)}
+        infra_linked = {n for n in members if tied_by(n, INFRA_KINDS)}
         lifted = []
         for m in members:
             if m in platforms:
@@ -140,13 +142,17 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
                 need = linkage.min_member_pattern_actor_linked
             elif m in wording_linked:
                 need = linkage.min_member_pattern_wording_linked
-            else:
+            elif m in infra_linked:
                 need = linkage.min_member_pattern_infra_only
+            else:
+                # In the community only through wording that is not the
+                # group's own: nothing ties it to this group's operator.
+                need = None
             # A member is lifted for a tactic only when the campaign's pooled
             # traffic shows that tactic and the member's own traffic looks
             # like it: a strong member elsewhere in the group lends nothing.
             lifts = {t: s for t, s in strengths.items()
-                     if s >= linkage.min_campaign_evidence and pattern[m].get(t, 0.0) >= need}
+                     if need is not None and s >= linkage.min_campaign_evidence and pattern[m].get(t, 0.0) >= need}
             if lifts:
                 best = max(lifts.values())
                 new = max(score[m], linkage.lift * best)

@@ -25,6 +25,10 @@ ACTOR_KINDS = frozenset({"payment", "template", "system_prompt", "instruction"})
 #: Actor links that are one exact identity (a card, a distinctive system
 #: prompt) rather than similar wording, which strangers can share.
 IDENTITY_KINDS = frozenset({"payment", "system_prompt"})
+#: Edge kinds that tie accounts through where and when they act (ip and
+#: ip_prefix are one "network" kind on an edge), not through who pays or
+#: what they send.
+INFRA_KINDS = frozenset({"network", "email_domain", "user_agent", "signup_wave", "activity_sync"})
 #: Actor links by similar wording. Two actors can draw on the same public
 #: prompt collection or copy the same popular instruction, so wording alone
 #: never merges two groups that each have their own infrastructure.
@@ -37,8 +41,9 @@ TEXT_KINDS = WORDING_KINDS | {"system_prompt"}
 SCRIPT_LINE_KINDS = frozenset({"instruction", "system_prompt"})
 #: Ties that say something without any text the accounts send.
 STANDALONE_TIE_KINDS = frozenset({"payment", "ip", "ip_prefix", "email_domain", "signup_wave"})
-#: A system prompt with at least this share of loose users (sending nothing
-#: that looks like theft, tied to none that do) is a stock prompt.
+#: A script line (system prompt, instruction line) with at least this share
+#: of loose users (sending nothing that looks like theft, tied to none that
+#: do) is stock text: a default prompt, common phrasing.
 STOCK_LOOSE_SHARE = 0.25
 #: Accounts tied together without wording that make a group of their own.
 MIN_CORE = 3
@@ -75,6 +80,9 @@ class AccountGraph:
     graph: nx.Graph
     #: (kind, value) -> accounts sharing it (only values that became links)
     shared: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    #: Shared instruction lines that are common phrasing (see _stock_lines):
+    #: links, but no group's own wording.
+    common: set[tuple[str, str]] = field(default_factory=set)
 
     def script_lines(self) -> list[set[str]]:
         """The accounts using each shared line of text a script sends (an
@@ -162,14 +170,15 @@ def _sync_pairs(activity: pd.DataFrame) -> list[tuple[str, str]]:
     return pairs
 
 
-def _stock_prompts(groups: dict[tuple[str, str], set[str]], candidates: set[str], linkage: Linkage) -> set[tuple[str, str]]:
-    """System prompts that honest strangers use too.
+def _stock_lines(groups: dict[tuple[str, str], set[str]], candidates: set[str], linkage: Linkage) -> set[tuple[str, str]]:
+    """Script lines (system prompts, instruction lines) that honest strangers
+    send too.
 
-    A campaign's own system prompt is also sent by its quiet members, who
-    are tied to the rest of it by other means as well (a card, networks,
-    sign-up data). A stock prompt ("You are a helpful assistant.") is sent
-    by many accounts that show nothing and share nothing else with the ones
-    that do: at least STOCK_LOOSE_SHARE of its users are such loose ones.
+    A campaign's own line is also sent by its quiet members, who are tied to
+    the rest of it by other means as well (a card, networks, sign-up data).
+    Stock text ("You are a helpful assistant.", "Think step by step.") is
+    sent by many accounts that show nothing and share nothing else with the
+    ones that do: at least STOCK_LOOSE_SHARE of its users are such loose ones.
     """
     ties_of: dict[str, set[tuple[str, str]]] = defaultdict(set)
     for key, accts in groups.items():
@@ -178,7 +187,7 @@ def _stock_prompts(groups: dict[tuple[str, str], set[str]], candidates: set[str]
                 ties_of[a].add(key)
     stock = set()
     for key, accts in groups.items():
-        if key[0] != "system_prompt" or len(accts) > linkage.max_accounts_per_value:
+        if key[0] not in SCRIPT_LINE_KINDS or len(accts) > linkage.max_accounts_per_value:
             continue
         showing = accts & candidates
         reach = set().union(*(ties_of[a] for a in showing)) if showing else set()
@@ -204,7 +213,14 @@ def build_graph(fs, templates, linkage: Linkage, candidates: set[str] | None = N
         for a, b in template_pairs:
             if a in candidates or b in candidates:
                 nodes |= {a, b}
-    stock = _stock_prompts(groups, candidates, linkage) if candidates is not None else set()
+    stock = _stock_lines(groups, candidates, linkage) if candidates is not None else set()
+    # A stock system prompt links nobody. Common instruction phrasing stays a
+    # link: which phrasebook lines a script draws on helps tell two scripts
+    # apart (on a development seed, dropping these links split one campaign
+    # across two), but it is never a line a group made its own (see
+    # link.campaigns), so it lifts no one.
+    common = {key for key in stock if key[0] == "instruction"}
+    stock -= common
     for (kind, value), accts in groups.items():
         w = weights.get(kind, 0.0)
         if candidates is not None and len(accts & candidates) * 2 < len(accts):
@@ -240,7 +256,7 @@ def build_graph(fs, templates, linkage: Linkage, candidates: set[str] | None = N
             # share, which anyone can copy.
             hard = total - sum(w for k, w in kinds.items() if k in TEXT_KINDS) >= linkage.min_edge_weight
             g.add_edge(a, b, weight=total, kinds=sorted(kinds), hard=hard)
-    return AccountGraph(g, shared)
+    return AccountGraph(g, shared, common)
 
 
 def communities(ag: AccountGraph, seed: int = 0) -> list[list[str]]:

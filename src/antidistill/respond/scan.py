@@ -14,7 +14,7 @@ import orjson
 import pandas as pd
 
 from antidistill.detect import Detector, build_detectors
-from antidistill.detect.base import noisy_or, signal_dicts
+from antidistill.detect.base import noisy_or, signal_dicts, tactic_evidence
 from antidistill.events import load_events, read_accounts
 from antidistill.events.stream import QuarantineRecord, Summary
 from antidistill.features import extract_features, open_engine
@@ -145,7 +145,7 @@ def score_features(fs: FeatureSet, policy: Policy, *, with_campaigns: bool = Tru
                 signals[a].extend(signal_dicts(d.name, sc))
             if sc.strength >= TACTIC_AT:
                 tactics[a].add(d.tactic)
-        evidence = noisy_or(own[a].values())
+        evidence = tactic_evidence(own[a].values())
         support = 0.0
         for d in support_dets:
             sc = results[d.name].get(a)
