@@ -74,7 +74,7 @@ PROXIED = ("/v1/chat/completions", "/v1/completions", "/v1/predict")
 def nginx_binary() -> str | None:
     """The nginx executable, or None when nginx (with Debian's Lua module) is not installed."""
     exe = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
-    if exe is None or not (MODULES / "ngx_http_lua_module.so").exists():
+    if exe is None or not (MODULES / "ngx_http_lua_module.so").exists() or not list(Path("/usr/lib").glob("*/lua/5.1/cjson.so")):
         return None
     return exe
 
@@ -172,11 +172,7 @@ http {{
       internal;
       proxy_pass http://antidistill_model/;
       {upstream_headers}
-      proxy_hide_header X-Antidistill-Fault;
-      error_page 502 = /_antidistill_fault/unreachable;
-      error_page 504 = /_antidistill_fault/timeout;
     }}
-    location /_antidistill_fault/ {{ internal; add_header X-Antidistill-Fault $antidistill_fault_kind always; return 200 ""; }}
     location @antidistill_stream {{
       proxy_pass http://antidistill_model$uri;
       {upstream_headers}
@@ -193,7 +189,6 @@ http {{
     location @antidistill_python {{ {to_python} }}
     location / {{ {to_python} }}
   }}
-  map $uri $antidistill_fault_kind {{ /_antidistill_fault/unreachable unreachable; /_antidistill_fault/timeout timeout; default ""; }}
   server {{
     listen unix:{self.ctl};
     client_max_body_size 0;

@@ -290,9 +290,15 @@ function M.handle()
     return ngx.exec("@antidistill_stream")
   end
   local res = ngx.location.capture("/_antidistill_up" .. ep, {method = ngx.HTTP_POST, body = raw})
-  local fault = res.header["X-Antidistill-Fault"]
-  if fault or res.truncated then
-    local status, msg = upstream_fault(fault or "broken")
+  -- nginx's own failures reach a subrequest as a bare status, without a body
+  local fault = nil
+  if (res.status == 502 or res.status == 504) and (res.body or "") == "" then
+    fault = res.status == 504 and "timeout" or "unreachable"
+  elseif res.truncated then
+    fault = "broken"
+  end
+  if fault then
+    local status, msg = upstream_fault(fault)
     x.lat = mono() - t0
     send(status, msg, "application/json", rid)
     return record(x, status, nil, "refused")
