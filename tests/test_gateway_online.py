@@ -201,7 +201,9 @@ def test_an_end_user_of_a_platform_is_judged_on_its_own_traffic():
     for i in range(40):
         for u in range(5):
             t.chat("platform", f"what's a good name for a cat number {i} {u}", user=f"dev-{u}")
-    for i in range(60):
+    # 100 reasoning requests: its reasoning-harvest reading alone flags it
+    # (weak readings of two tactics no longer add up, see tactic_evidence).
+    for i in range(100):
         t.chat("platform", t.rng.choice(PHRASES).format(f"{t.rng.choice(DOMAIN_TOPICS)} case {i}"), content="Step 1 ... " * 40,
                user="harvester")
     core = DetectionCore(load_policy())
