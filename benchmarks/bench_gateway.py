@@ -432,6 +432,7 @@ def main() -> None:
     ap.add_argument("--baseline-src", type=Path,
                     help="the src/ directory of another checkout: its gateway is measured too, as 'baseline', in the same rounds")
     ap.add_argument("--front", action="store_true", help="also measure `antidistill gateway --front nginx` ('front')")
+    ap.add_argument("--front-args", default="", help="more arguments for the front's gateway (after --gateway-args)")
     ap.add_argument("--ceiling", action="store_true",
                     help="also measure a bare Python TCP relay (pipe) and nginx (if installed) in front of the stub")
     ap.add_argument("--serve-pipe", nargs=2, type=int, metavar=("PORT", "UPSTREAM_PORT"), help=argparse.SUPPRESS)
@@ -454,7 +455,7 @@ def main() -> None:
         if not args.no_log:
             gw_args += ["--log", str(tmp / f"log-{name}")]
         if name == "front":
-            gw_args += ["--front", "nginx"]
+            gw_args += ["--front", "nginx", *args.front_args.split()]
         procs[name] = start(gw_args + args.gateway_args.split(), f"http://127.0.0.1:{port}/healthz", src)
     relays: list[str] = []
     if args.ceiling:
@@ -524,6 +525,7 @@ def main() -> None:
         results = {"summary": summary, "rounds": rounds,
                    "config": {"rate": args.rate, "seconds": args.seconds, "rounds": args.rounds, "concurrency": args.concurrency,
                               "accounts": args.accounts, "log": not args.no_log, "gateway_args": args.gateway_args,
+                              "front_args": args.front_args if args.front else None,
                               "baseline_src": str(args.baseline_src) if args.baseline_src else None, "cpus": os.cpu_count(),
                               # Other work on the machine skews every figure: record it.
                               "loadavg_1m_start": loadavg_start, "loadavg_1m_end": os.getloadavg()[0]}}

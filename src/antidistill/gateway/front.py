@@ -111,6 +111,9 @@ class NginxFront:
         self._table_lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        from antidistill.gateway import app
+
+        self._assembler, self._event = app._SSEAssembler, app.exchange_event
         self._loop = None
         self.offset = 0
         self._skip: set[str] = set()
@@ -470,8 +473,6 @@ http {{
                 gw.redis.publish(line)
 
     def _line(self, r: dict[str, Any]) -> tuple[bytes, tuple]:
-        from antidistill.gateway.app import _SSEAssembler, exchange_event
-
         how, status, raw = r.get("h"), r["st"], r.get("p")
         endpoint = r["e"]
         response = None
@@ -480,7 +481,7 @@ http {{
                 response = orjson.loads(raw)
         elif how == "stream" and raw is not None:
             if status < 400 or status == 502:
-                asm = _SSEAssembler(endpoint)
+                asm = self._assembler(endpoint)
                 asm.feed(raw.encode())
                 response = asm.body()
             else:
@@ -495,7 +496,7 @@ http {{
             ip = fwd.split(",")[0].strip()
         attrs = orjson.loads(r["g"]) if r.get("g") else None
         ts = utc_now_rfc3339(r["s"] + r["n"] / 1e9)
-        event = exchange_event(r["r"], ts, r["a"], r.get("k"), ip, r.get("u"), endpoint, orjson.loads(r["q"]),
+        event = self._event(r["r"], ts, r["a"], r.get("k"), ip, r.get("u"), endpoint, orjson.loads(r["q"]),
                                response, status, r["l"], attrs, [])
         return orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE), (endpoint, status, r["l"], attrs)
 
