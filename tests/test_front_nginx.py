@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import httpx
@@ -68,15 +70,27 @@ def test_nginx_proxies_and_every_exchange_is_logged_in_spec_format(tmp_path, stu
         r = c.post("/v1/predict", json={"instances": [[2.0, 1.0], [-3.0, 0.5]]}, headers=auth("sk-1"))
         assert [p["label"] for p in r.json()["predictions"]] == [1, 0]
         ids.append(r.headers["x-request-id"])
+        # Lines nginx cannot copy as they are (a key given twice, a user agent
+        # that is not ASCII): Python writes them, in the same order.
+        r = c.post("/v1/chat/completions", content=b'{"model": "a", "model": "b", "messages": [{"role": "user", "content": "x"}]}',
+                   headers={**auth("sk-1"), "user-agent": "t\xe9ster".encode("latin-1")})
+        assert r.status_code == 200
+        ids.append(r.headers["x-request-id"])
         assert c.get("/v1/models", headers=auth("sk-1")).json()["data"][0]["id"] == "stub-1"  # through Python
         events = logged(tmp_path, len(ids))
         health = c.get("/healthz").json()
     assert [e["request_id"] for e in events] == ids  # complete, once each, in order
+    assert events[-1]["request"]["model"] == "b" and events[-1]["user_agent"] == "t\xe9ster"
+    # scan reads the log (its DuckDB loader refuses repeated keys): nothing quarantined
+    out = tmp_path / "scan"
+    subprocess.run([sys.executable, "-c", "from antidistill.cli import app; app()", "scan", *map(str, sorted((tmp_path / "log").glob("events-*.jsonl"))),
+                    "--out", str(out)], check=True, capture_output=True)
+    assert (out / "quarantine.jsonl").read_text() == ""
     first = events[0]
     assert first["account_id"] == "acct-0" and first["client_ip"] == "127.0.0.1" and first["user_agent"] == "tester/1"
     assert first["request"]["messages"][0]["content"] == "hi 0" and first["status"] == 200
     assert first["response"]["choices"][0]["logprobs"]["content"] and first["latency_ms"] > 0
-    assert events[-1]["response"]["predictions"][0]["label"] == 1
+    assert events[-2]["endpoint"] == "/v1/predict" and events[-2]["response"]["predictions"][0]["label"] == 1
     for e in events:
         flatten_event(e, None, None)  # each line passes the contract's own check
     assert health["front"]["nginx"] and health["front"]["records_failed"] == 0

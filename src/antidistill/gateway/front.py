@@ -308,8 +308,9 @@ http {{
         return self._encode(d)
 
     def _encode(self, d: Decision) -> str:
+        """Kind, then NUL-separated: the log's attributes, the actions (for metrics), and what the kind needs."""
         gw = self.gw
-        attrs = orjson.dumps(d.log_attrs).decode()
+        attrs = orjson.dumps(d.log_attrs).decode() + "\x00" + ",".join(sorted(d.actions))
         if d.blocks:
             body = _body(Refused(403, "antidistill_blocked", f"request refused: {d.reason}",
                                  extra={"verdict": d.verdict.verdict, "tactics": list(d.verdict.tactics), "source": d.source}))
@@ -416,7 +417,15 @@ http {{
         done: list[tuple[str, int, float, Any]] = []
         for rec in data.splitlines():
             try:
-                r = orjson.loads(rec)
+                if rec[:2] == b"S\t":  # a log line nginx wrote, with what the metrics need in front of it
+                    _, rid, endpoint, status, elapsed, actions, line = rec.split(b"\t", 6)
+                    if self._skip and rid.decode() in self._skip:
+                        self._skip.discard(rid.decode())
+                        continue
+                    lines.append(line + b"\n")
+                    done.append((endpoint.decode(), int(status), float(elapsed), actions.decode().split(",") if actions else ()))
+                    continue
+                r = orjson.loads(rec[2:])
                 if r["r"] in self._skip:
                     self._skip.discard(r["r"])
                     continue
@@ -460,11 +469,10 @@ http {{
     def _recorded(self, lines: list[bytes], done: list) -> None:
         """On the event loop: metrics, the other instances (Redis) and, without a log, detection."""
         gw = self.gw
-        for endpoint, status, elapsed, attrs in done:
+        for endpoint, status, elapsed, actions in done:
             gw.metrics.done(endpoint, status, elapsed)
-            if attrs is not None:
-                for a in attrs["actions"]:
-                    gw.metrics.actions.labels(a, str(attrs["dry_run"]).lower()).inc()
+            for a in actions:  # nginx serves no dry run: those go to Python
+                gw.metrics.actions.labels(a, "false").inc()
         if gw.log is None:
             for line in lines:
                 gw.record_line(line)  # queued for detection, and published
@@ -498,7 +506,7 @@ http {{
         ts = utc_now_rfc3339(r["s"] + r["n"] / 1e9)
         event = self._event(r["r"], ts, r["a"], r.get("k"), ip, r.get("u"), endpoint, orjson.loads(r["q"]),
                                response, status, r["l"], attrs, [])
-        return orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE), (endpoint, status, r["l"], attrs)
+        return orjson.dumps(event, option=orjson.OPT_APPEND_NEWLINE), (endpoint, status, r["l"], attrs["actions"] if attrs else ())
 
     @property
     def backlog_bytes(self) -> int:

@@ -99,14 +99,31 @@ local function opt_int(raw, body, key, lo, hi)
   return seen
 end
 
+-- Text nginx may copy into a log line as it is: no control characters (so
+-- one line), no number spellings or escapes orjson refuses, valid UTF-8.
+local UNSAFE = [=[[\x00-\x1f]|\\u[dD][89a-fA-F]|[0-9]{16,}|[eE][+-]?[0-9]{3,}|[0-9]\.([^0-9]|$)]=]
+local function utf8_ok(text)
+  return not re_find(text, [=[[\x80-\xff]]=], "jo") or re_find(text, "^", "ju") ~= nil
+end
+local function plain_json(raw)
+  return not re_find(raw, UNSAFE, "jo") and utf8_ok(raw)
+end
+
+-- Header bytes as Python reads them (latin-1), in UTF-8.
+local function latin1(v)
+  if v == nil then return nil end
+  return (v:gsub("[\128-\255]", function(c)
+    local b = byte(c)
+    return string.char(192 + floor(b / 64), 128 + b % 64)
+  end))
+end
+
 local CHAT, COMPLETIONS, PREDICT = "/v1/chat/completions", "/v1/completions", "/v1/predict"
 
 -- The decoded body when it is plainly valid under the log contract, else nil
 -- (Python decides: it refuses with the contract's own message, or serves).
 local function fast_check(ep, raw)
-  if byte(raw, 1) ~= 123 then return nil end                                  -- '{' first: an object, no whitespace games
-  if re_find(raw, [=[[\x00-\x1f]|\\u[dD][89a-fA-F]|[0-9]{16,}|[eE][+-]?[0-9]{3,}|[0-9]\.([^0-9]|$)]=], "jo") then return nil end
-  if re_find(raw, [=[[\x80-\xff]]=], "jo") and not re_find(raw, "^", "ju") then return nil end   -- invalid UTF-8
+  if byte(raw, 1) ~= 123 or not plain_json(raw) then return nil end          -- '{' first: an object, no whitespace games
   local body = cjson.decode(raw)
   if not is_obj(body) then return nil end
   if ep == CHAT then
@@ -213,13 +230,72 @@ local function take_token(acct, rate, burst)
   return wait
 end
 
--- One exchange, as the record the Python gateway turns into a log line.
-local function record(x, status, response, how)
-  ngx.var.ad_record = cjson.encode({
-    r = x.rid, s = x.sec, n = x.nsec, l = x.lat or (mono() - x.t0), a = x.acct, k = x.kid,
-    ip = ngx.var.remote_addr, x = cfg.trust_forwarded_for and ngx.var.http_x_forwarded_for or nil,
-    u = ngx.var.http_user_agent, e = x.ep, st = status, q = x.raw, p = response, h = how, g = x.attrs,
-  })
+-- Keys of every object in a decoded value, against the key tokens of its
+-- text: fewer decoded means a key was given twice (DuckDB refuses such a
+-- line; Python keeps the last), and then Python writes the line.
+local KEY = [=["(?:[^"\\]|\\.)*"\s*:]=]
+local function count_keys(t)
+  if type(t) ~= "table" then return 0 end
+  local n = 0
+  if t[1] ~= nil then
+    for i = 1, #t do n = n + count_keys(t[i]) end
+    return n
+  end
+  for _, v in pairs(t) do n = n + 1 + count_keys(v) end
+  return n
+end
+local function no_repeated_keys(raw, decoded)
+  local _, n = ngx.re.gsub(raw, KEY, "", "jo")
+  return n == count_keys(decoded)
+end
+M.no_repeated_keys = no_repeated_keys
+
+local function ascii(v) return v == nil or not re_find(v, [=[[\x80-\xff]]=], "jo") end
+
+local ts_sec, ts_prefix = -1, ""
+local function rfc3339(sec, nsec)
+  if sec ~= ts_sec then ts_sec, ts_prefix = sec, os.date("!%Y-%m-%dT%H:%M:%S.", sec) end
+  return ts_prefix .. string.format("%03dZ", floor(nsec / 1000000))
+end
+
+-- One exchange for the log. Usually its spec-format line, written here
+-- (``S``, with what the Python side counts in front of it); a line that
+-- needs Python (an SSE answer to reassemble, text that is not plain, a
+-- forwarded client address) goes as a record it turns into the line (``R``).
+-- ``response``: the answer's text, or nil (a refusal: null in the log);
+-- ``decoded``: that text decoded, for a whole answer.
+local function record(x, status, response, how, decoded)
+  local lat = x.lat or (mono() - x.t0)
+  local ua = ngx.var.http_user_agent
+  local resp = "null"
+  local plain = how ~= "stream" and not cfg.trust_forwarded_for and ascii(ua) and ascii(x.acct) and ascii(x.kid)
+                and no_repeated_keys(x.raw, x.body)
+  if plain and response then
+    if is_obj(decoded) or (type(decoded) == "table" and next(decoded) == nil and byte(response, 1) == 123) then
+      plain = plain_json(response) and no_repeated_keys(response, decoded)
+      resp = response
+    end
+  end
+  if not plain then
+    ngx.var.ad_record = "R\t" .. cjson.encode({
+      r = x.rid, s = x.sec, n = x.nsec, l = lat, a = latin1(x.acct), k = latin1(x.kid),
+      ip = ngx.var.remote_addr, x = cfg.trust_forwarded_for and latin1(ngx.var.http_x_forwarded_for) or nil,
+      u = latin1(ua), e = x.ep, st = status, q = x.raw, p = response and utf8_ok(response) and response or nil,
+      h = how, g = x.attrs,
+    })
+    return
+  end
+  local b = {"S\t", x.rid, "\t", x.ep, "\t", status, "\t", string.format("%.9f", lat), "\t", x.actions or "", "\t",
+             '{"request_id":"', x.rid, '","ts":"', rfc3339(x.sec, x.nsec), '","account_id":', cjson.encode(x.acct)}
+  if x.kid then b[#b + 1] = ',"api_key_id":'; b[#b + 1] = cjson.encode(x.kid) end
+  b[#b + 1] = ',"client_ip":'; b[#b + 1] = cjson.encode(ngx.var.remote_addr)
+  if ua then b[#b + 1] = ',"user_agent":'; b[#b + 1] = cjson.encode(ua) end
+  b[#b + 1] = ',"endpoint":"'; b[#b + 1] = x.ep; b[#b + 1] = '","request":'; b[#b + 1] = x.raw
+  b[#b + 1] = ',"response":'; b[#b + 1] = resp; b[#b + 1] = ',"status":'; b[#b + 1] = status
+  b[#b + 1] = ',"latency_ms":'; b[#b + 1] = string.format("%.3f", lat * 1000)
+  if x.attrs then b[#b + 1] = ',"gateway":'; b[#b + 1] = sub(x.attrs, 1, -2); b[#b + 1] = ',"changes":[]}' end
+  b[#b + 1] = "}"
+  ngx.var.ad_record = table.concat(b)
 end
 
 local function fields(v)
@@ -263,22 +339,22 @@ function M.handle()
   if not body then return to_python() end
   local dict = ngx.shared.antidistill
   local d = dict:get("a:" .. acct) or dict:get("*")
-  local x = {rid = rid, sec = sec, nsec = nsec, t0 = t0, acct = acct, kid = kid, ep = ep, raw = raw}
+  local x = {rid = rid, sec = sec, nsec = nsec, t0 = t0, acct = acct, kid = kid, ep = ep, raw = raw, body = body}
   if d then
     local kind = byte(d, 1)
     if kind == 80 then return to_python() end                 -- 'P'
     if type(body.user) == "string" and dict:get("u:" .. acct) then return to_python() end
     local f = fields(d)
-    x.attrs = f[2]
+    x.attrs, x.actions = f[2], f[3]
     if kind == 66 then                                        -- 'B': block
       x.lat = mono() - t0
-      send(403, f[3], "application/json", rid)
+      send(403, f[4], "application/json", rid)
       return record(x, 403, nil, "refused")
     elseif kind == 84 then                                    -- 'T': throttle
-      local wait = take_token(acct, tonumber(f[3]), tonumber(f[4]))
+      local wait = take_token(acct, tonumber(f[4]), tonumber(f[5]))
       if wait > 0 then
         x.lat = mono() - t0
-        send(429, f[5], "application/json", rid, "Retry-After", tostring(math.max(1, floor(wait + 0.999))))
+        send(429, f[6], "application/json", rid, "Retry-After", tostring(math.max(1, floor(wait + 0.999))))
         return record(x, 429, nil, "refused")
       end
     end
@@ -286,6 +362,7 @@ function M.handle()
     return to_python()
   end
   if body.stream == true and ep ~= PREDICT then
+    x.body, x.raw = nil, nil  -- the stream location reads the body again
     ngx.var.ad_ctx = cjson.encode(x)
     return ngx.exec("@antidistill_stream")
   end
@@ -304,23 +381,28 @@ function M.handle()
     return record(x, status, nil, "refused")
   end
   local status, content = res.status, res.body or ""
-  if status < 400 then
-    local obj = content ~= "" and cjson.decode(content) or nil
-    if not (is_obj(obj) or (type(obj) == "table" and next(obj) == nil and byte(content, 1) == 123)) then
-      local s, msg = upstream_fault("bad_body")
-      x.lat = mono() - t0
-      send(s, msg, "application/json", rid)
-      return record(x, s, nil, "refused")
-    end
+  local obj = content ~= "" and cjson.decode(content) or nil
+  if obj ~= nil and not utf8_ok(content) then obj = nil end  -- orjson would not read it either
+  if status < 400 and not (is_obj(obj) or (type(obj) == "table" and next(obj) == nil and byte(content, 1) == 123)) then
+    local s, msg = upstream_fault("bad_body")
+    x.lat = mono() - t0
+    send(s, msg, "application/json", rid)
+    return record(x, s, nil, "refused")
   end
   x.lat = mono() - t0
   send(status, content, res.header["Content-Type"] or "application/json", rid)
-  return record(x, status, content, "whole")
+  return record(x, status, content, "whole", obj)
 end
 
 -- SSE: proxied with buffering off; the chunks are kept for the log.
-function M.stream_header()
+local function stream_ctx()
   local x = cjson.decode(ngx.var.ad_ctx)
+  x.raw = ngx.req.get_body_data()
+  return x
+end
+
+function M.stream_header()
+  local x = stream_ctx()
   ngx.ctx.x = x
   ngx.ctx.chunks = {}
   ngx.header["X-Request-Id"] = x.rid
@@ -346,7 +428,7 @@ end
 
 -- The model server could not be reached (or timed out) for a stream.
 function M.stream_fault()
-  local x = cjson.decode(ngx.var.ad_ctx)
+  local x = stream_ctx()
   local kind = ngx.var.antidistill_fault
   local status, msg = upstream_fault(kind)
   x.lat = mono() - x.t0
