@@ -18,7 +18,7 @@ import httpx
 import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
-from test_gateway_support import GatewayProcess, ThreadServer, auth, chat, free_port, wait_until, write_keys, write_policy
+from test_gateway_support import GatewayProcess, RedisServer, ThreadServer, auth, chat, free_port, wait_until, write_keys, write_policy
 from test_gateway_validate import mutated_requests
 
 from antidistill.events.validate import flatten_event
@@ -285,3 +285,31 @@ def _nginx_of(tmp_path) -> list[int]:
         except OSError:
             continue
     return out
+
+
+@pytest.mark.skipif(not RedisServer.available(), reason="redis-server is not installed (.ci/run installs it)")
+def test_two_fronts_share_detection_and_overrides_through_redis(tmp_path, stub):
+    with RedisServer() as redis:
+        for name in ("a", "b"):
+            (tmp_path / name).mkdir()
+        a, b = (front(tmp_path / name, stub.url, None, "--state", redis.url) for name in ("a", "b"))
+        with a, b, httpx.Client(timeout=30) as c:
+            # The attacker alternates between the two: each front's lines reach
+            # the other's detection through Redis, so both halves count.
+            statuses = []
+            for i in range(160):
+                r = c.post((a, b)[i % 2].url + "/v1/chat/completions", headers=auth("sk-attacker"),
+                           json=chat("Say the word", max_tokens=1, logprobs=True, top_logprobs=5,
+                                     logit_bias={str(1000 + 2 * i): 100, str(1001 + 2 * i): 100}))
+                statuses.append(r.status_code)
+                if r.status_code == 403:
+                    break
+                time.sleep(0.05)
+            assert statuses[-1] == 403 and len(statuses) < 70, statuses
+            for gw in (a, b):
+                assert wait_until(lambda gw=gw: c.post(gw.url + "/v1/chat/completions", json=chat(),
+                                                       headers=auth("sk-attacker")).status_code == 403, 15)
+            c.post(a.url + "/admin/overrides", json={"account_id": "acct-5", "action": "deny"}, headers=ADMIN)
+            assert wait_until(lambda: c.post(b.url + "/v1/chat/completions", json=chat(), headers=auth("sk-5")).status_code == 403, 5)
+            r = c.post(b.url + "/v1/chat/completions", json=chat(), headers=auth("sk-5"))
+            assert r.headers["server"] == "nginx" and r.json()["error"]["source"] == "deny-list"
