@@ -447,3 +447,39 @@ def test_weak_readings_of_two_tactics_are_not_added_up_but_named_tactics_are():
         values = [tactic_evidence([a, b]) for b in grid]
         assert values == sorted(values)
     assert TACTIC_AT == 0.5
+
+
+def test_a_member_tied_by_a_script_line_its_group_shares_with_another_is_lifted(tmp_path, monkeypatch):
+    import antidistill.link.campaigns as campaigns
+
+    # Two operations, each paying with its own card and wrapping its
+    # questions in a line of its own, also share one script line (two pools
+    # of one actor, or one phrasebook). The shared line is no one's common
+    # phrasing, but neither group holds half of its users, so it is neither
+    # group's own wording. A quiet account of the first, with no card, that
+    # wraps a few questions in the shared line alone is tied to its group
+    # by that line, as loosely as by a shared network: its own requests
+    # look like the harvest, so the campaign lifts it.
+    shared, own = SCRIPT_LINES[0], {"a": SCRIPT_LINES[1], "b": SCRIPT_LINES[2]}
+    t = Traffic(43)
+    pools = {"a": [f"a-{k}" for k in range(12)] + ["a-quiet"], "b": [f"b-{k}" for k in range(14)]}
+    for pool, accts in pools.items():
+        for k, acct in enumerate(accts):
+            quiet = acct.endswith("quiet")
+            t.account(acct, created=f"2026-0{3 if pool == 'a' else 5}-{10 + k:02d}T08:00:00Z",
+                      payment_fingerprint=None if quiet else f"card-{pool}", email_domain=f"{acct}.example")
+            for i in range(4 if quiet else 10):
+                wrap = shared if quiet else f"{shared}\n{own[pool]}"
+                t.chat(acct, f"{DOMAIN_TOPICS[(k + i) % len(DOMAIN_TOPICS)]}: question {acct}-{i}\n\n{wrap}",
+                       ip=f"100.{64 + k % 40}.{i}.{7 if pool == 'a' else 9}", ua=f"client/{acct}", content=LONG_ANSWER)
+
+    def two_groups(ag):
+        linked = sorted(n for n in ag.graph if ag.graph.degree(n))
+        return [[n for n in linked if n.startswith(p)] for p in ("a-", "b-")]
+
+    monkeypatch.setattr(campaigns, "communities", two_groups)
+    acc, result = scan(tmp_path, t)
+    assert all(acc[a].verdict != "benign" for a in pools["a"] + pools["b"])
+    assert acc["a-0"].campaign_id != acc["b-0"].campaign_id
+    assert acc["a-quiet"].campaign_id == acc["a-0"].campaign_id
+    assert any(s["name"] == "campaign_evidence" for s in acc["a-quiet"].signals)

@@ -117,19 +117,25 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
         # by many honest strangers (ag.common), is common phrasing (a popular
         # instruction copied from a guide). Those strangers sit in the
         # community too, pulled in by that very line, so the share alone
-        # cannot tell.
-        specific_partners: dict[str, set[str]] = defaultdict(set)
+        # cannot tell. A script line that is not common phrasing but that
+        # the group shares with other groups (a big operation cut into
+        # pieces, each holding under half of its lines' users) still ties
+        # a member, as loosely as a shared network does.
+        own_partners: dict[str, set[str]] = defaultdict(set)
+        script_partners: dict[str, set[str]] = defaultdict(set)
         for key, accts in ag.shared.items():
-            if key[0] in WORDING_KINDS and key not in ag.common:
-                inside = accts & member_set
-                if len(inside) >= 2 and len(inside) >= SPECIFIC_WORDING_SHARE * len(accts):
-                    for n in inside:
-                        specific_partners[n] |= inside - {n}
+            inside = accts & member_set
+            if key[0] not in WORDING_KINDS or key in ag.common or len(inside) < 2:
+                continue
+            for n in inside:
+                script_partners[n] |= inside - {n}
+                if len(inside) >= SPECIFIC_WORDING_SHARE * len(accts):
+                    own_partners[n] |= inside - {n}
         non_wording = ACTOR_KINDS - WORDING_KINDS
         actor_linked = {n for n in members if tied_by(n, non_wording)}
-        wording_linked = {n for n in members if len(specific_partners[n]) >= ties_needed} - actor_linked
+        wording_linked = {n for n in members if len(own_partners[n]) >= ties_needed} - actor_linked
         identity_linked = {n for n in actor_linked if tied_by(n, IDENTITY_KINDS)}
-        infra_linked = {n for n in members if tied_by(n, INFRA_KINDS)}
+        loosely_linked = {n for n in members if tied_by(n, INFRA_KINDS) or len(script_partners[n]) >= ties_needed}
         lifted = []
         for m in members:
             if m in platforms:
@@ -142,11 +148,11 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
                 need = linkage.min_member_pattern_actor_linked
             elif m in wording_linked:
                 need = linkage.min_member_pattern_wording_linked
-            elif m in infra_linked:
+            elif m in loosely_linked:
                 need = linkage.min_member_pattern_infra_only
             else:
-                # In the community only through wording that is not the
-                # group's own: nothing ties it to this group's operator.
+                # In the community only through common phrasing: nothing
+                # ties it to this group's operator.
                 need = None
             # A member is lifted for a tactic only when the campaign's pooled
             # traffic shows that tactic and the member's own traffic looks
