@@ -260,17 +260,24 @@ def test_upstream_down_is_502_and_slow_is_504(tmp_path):
 
 
 def test_kill_9_of_the_gateway_loses_no_exchange_and_a_restart_writes_none_twice(tmp_path, stub):
-    gw = front(tmp_path, stub.url)
+    rotate = ("--front-rotate-mb", "0.02")  # nginx starts a new record file every ~20 KB: a few times here
+    gw = front(tmp_path, stub.url, None, *rotate)
     with gw, httpx.Client(base_url=gw.url, timeout=30) as c:
-        ids = [c.post("/v1/chat/completions", json=chat(f"a {i}"), headers=auth("sk-1")).headers["x-request-id"] for i in range(200)]
+        ids = []
+        for i in range(300):
+            ids.append(c.post("/v1/chat/completions", json=chat(f"a {i}"), headers=auth("sk-1")).headers["x-request-id"])
+            if i == 150:  # all logged so far, and the record file was renewed on the way
+                assert wait_until(lambda: len(list(read_log(tmp_path / "log"))) == len(ids), 10)
         os.kill(gw.proc.pid, signal.SIGKILL)  # the Python process only: nginx follows it down by itself
         gw.proc.wait(timeout=10)
     assert wait_until(lambda: not any(_nginx_of(tmp_path)), 10)
-    with front(tmp_path, stub.url) as gw2, httpx.Client(base_url=gw2.url, timeout=30) as c:
+    with front(tmp_path, stub.url, None, *rotate) as gw2, httpx.Client(base_url=gw2.url, timeout=30) as c:
         ids.append(c.post("/v1/chat/completions", json=chat("after"), headers=auth("sk-1")).headers["x-request-id"])
         events = logged(tmp_path, len(ids))
+        assert wait_until(lambda: not (tmp_path / "log" / "front-records.old.jsonl").exists(), 10)
     got = [e["request_id"] for e in events]
     assert sorted(got) == sorted(ids)  # every answered exchange, none twice
+    assert (tmp_path / "log" / "front-records.jsonl").stat().st_size < 60_000  # renewed, not grown
 
 
 def _nginx_of(tmp_path) -> list[int]:

@@ -130,6 +130,8 @@ class GatewayConfig:
     app_socket: str | None = None
     front_dir: str | None = None
     front_workers: int = 1
+    #: nginx starts a new record file once this many bytes of the current one are in the log
+    front_rotate_bytes: int = 64 << 20
     #: trusted header carrying the client's address (set by the front, which overwrites any a client sent)
     client_header: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -293,7 +295,7 @@ class Gateway:
             from antidistill.gateway.front import NginxFront
 
             self.front = NginxFront(self, self.config.front_listen, self.config.app_socket, Path(self.config.front_dir),
-                                    workers=self.config.front_workers)
+                                    workers=self.config.front_workers, rotate_bytes=self.config.front_rotate_bytes)
             self.front.start()
         elif self.config.front:
             raise ValueError(f"unknown front {self.config.front!r} (nginx, or none)")

@@ -36,6 +36,8 @@ def gateway(
     front: str | None = typer.Option(None, "--front", help="nginx: nginx (with its Lua module) serves the proxied endpoints and "
                                      "applies block/throttle from this gateway's table; this process keeps the log, detection and admin API."),
     front_workers: int = typer.Option(1, "--front-workers", help="nginx worker processes with --front nginx."),
+    front_rotate_mb: float = typer.Option(64.0, "--front-rotate-mb", help="With --front nginx: nginx starts a new record file "
+                                          "once this many MB of the current one are in the log."),
 ) -> None:
     """Proxy an OpenAI-compatible API, detect theft online and act on it.
 
@@ -55,16 +57,18 @@ def gateway(
     if front is not None:
         import tempfile
 
-        from antidistill.gateway.front import nginx_binary
+        from antidistill.gateway.front import WORKDIR_PREFIX, clean_stale_workdirs, nginx_binary
 
         if front != "nginx":
             raise typer.BadParameter("the only front is nginx", param_hint="--front")
         if nginx_binary() is None:
             typer.echo("error: --front nginx needs nginx with its Lua module (Debian: nginx libnginx-mod-http-lua lua-cjson)", err=True)
             raise typer.Exit(2)
-        work = tempfile.mkdtemp(prefix="antidistill-front-")
+        clean_stale_workdirs()
+        work = tempfile.mkdtemp(prefix=WORKDIR_PREFIX)
         extra = dict(front="nginx", front_listen=(host, port), app_socket=f"{work}/app.sock", front_dir=work,
-                     front_workers=front_workers, client_header="x-antidistill-client")
+                     front_workers=front_workers, front_rotate_bytes=int(front_rotate_mb * (1 << 20)),
+                     client_header="x-antidistill-client")
         run_at = {"uds": f"{work}/app.sock"}
     cfg = GatewayConfig(upstream=upstream, policy_path=str(policy) if policy else None, state=state,
                         log_dir=str(log_dir) if log_dir else None, keys_file=str(keys) if keys else None,

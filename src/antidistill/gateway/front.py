@@ -66,6 +66,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("antidistill.gateway.front")
 RECORDS = "front-records.jsonl"
+#: the record file nginx wrote before it reopened a fresh one (rotation)
+RETIRED = "front-records.old.jsonl"
 CHECKPOINT = "front-checkpoint.json"
 MODULES = Path("/usr/lib/nginx/modules")
 PROXIED = ("/v1/chat/completions", "/v1/completions", "/v1/predict")
@@ -77,6 +79,28 @@ def nginx_binary() -> str | None:
     if exe is None or not (MODULES / "ngx_http_lua_module.so").exists() or not list(Path("/usr/lib").glob("*/lua/5.1/cjson.so")):
         return None
     return exe
+
+
+WORKDIR_PREFIX = "antidistill-front-"
+
+
+def clean_stale_workdirs(parent: str | None = None) -> int:
+    """Remove work directories of fronts that are gone (a gateway killed with -9 leaves its own); returns how many."""
+    import tempfile
+
+    removed = 0
+    for d in Path(parent or tempfile.gettempdir()).glob(WORKDIR_PREFIX + "*"):
+        try:
+            if time.time() - d.stat().st_mtime < 60:
+                continue  # perhaps a gateway starting right now
+            pid = int((d / "nginx.pid").read_text().strip()) if (d / "nginx.pid").exists() else None
+            if pid is not None and Path(f"/proc/{pid}").exists():
+                continue
+        except (OSError, ValueError):
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+        removed += 1
+    return removed
 
 
 def _ms(seconds: float) -> str:
@@ -97,7 +121,8 @@ def _die_with_parent() -> None:
 class NginxFront:
     """An nginx process serving the proxied endpoints in front of this gateway (see the module doc)."""
 
-    def __init__(self, gw: Gateway, listen: tuple[str, int], app_socket: str, workdir: Path, *, workers: int = 1) -> None:
+    def __init__(self, gw: Gateway, listen: tuple[str, int], app_socket: str, workdir: Path, *, workers: int = 1,
+                 rotate_bytes: int = 64 << 20) -> None:
         self.gw = gw
         self.listen = listen
         self.app_socket = app_socket
@@ -105,6 +130,12 @@ class NginxFront:
         self.workers = workers
         self.log_dir = Path(gw.config.log_dir) if gw.config.log_dir else None
         self.records = (self.log_dir or self.dir) / RECORDS
+        self.retired = self.records.with_name(RETIRED)
+        #: records are read up to here in the retired file (None: there is none)
+        self.retired_offset: int | None = None
+        #: past this many bytes of records read, nginx is told to start a new file
+        self.rotate_bytes = rotate_bytes
+        self._rotated_at = 0.0
         self.ctl = str(self.dir / "ctl.sock")
         self.proc: subprocess.Popen | None = None
         self.pushed: dict[str, str] = {}
@@ -368,18 +399,28 @@ http {{
     def _resume(self) -> None:
         """Where to go on reading nginx's records, and which of them are already in the log."""
         if self.log_dir is None:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.records)
+            for path in (self.records, self.retired):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
             return
         ck_path = self.log_dir / CHECKPOINT
         since: tuple[str, int] | None = None
         if ck_path.exists():
             ck = orjson.loads(ck_path.read_bytes())
+            self.offset, self.retired_offset = ck["offset"], ck.get("retired_offset")
+            if self.retired.exists() and self.retired_offset is None:
+                # renamed after this checkpoint: its offset is the retired file's
+                self.retired_offset, self.offset = self.offset, 0
             size = self.records.stat().st_size if self.records.exists() else 0
-            self.offset = ck["offset"] if ck["offset"] <= size else 0
+            if self.offset > size:
+                self.offset = 0
             since = (ck.get("log_file") or "", ck.get("log_size") or 0)
-        elif not self.records.exists():
+        elif self.records.exists() or self.retired.exists():
+            self.retired_offset = 0 if self.retired.exists() else None
+        else:
             return
+        if not self.retired.exists():
+            self.retired_offset = None
         # Lines the log got after the checkpoint (or all, without one) may
         # come from records after the checkpoint's offset: not again.
         for path in log_files(self.log_dir):
@@ -401,18 +442,72 @@ http {{
             except Exception:  # noqa: BLE001 - keep tailing; say so
                 log.exception("front: reading nginx's records failed")
 
-    def drain(self) -> int:
-        """Turn every complete record nginx wrote since the last call into log lines; returns how many."""
+    @staticmethod
+    def _read(path: Path, offset: int) -> bytes:
+        """The complete lines of ``path`` from ``offset`` on."""
         try:
-            with open(self.records, "rb") as f:
-                f.seek(self.offset)
+            with open(path, "rb") as f:
+                f.seek(offset)
                 data = f.read()
         except FileNotFoundError:
-            return 0
-        end = data.rfind(b"\n")
-        if end < 0:
-            return 0
-        data = data[:end + 1]
+            return b""
+        return data[:data.rfind(b"\n") + 1]
+
+    def drain(self) -> int:
+        """Turn every complete record nginx wrote since the last call into log lines; returns how many.
+
+        Records of a retired file (see :meth:`_rotate`) come first; it is
+        removed once nginx has surely moved on to the new one and it is read.
+        """
+        n = 0
+        changed = False
+        if self.retired_offset is not None:
+            data = self._read(self.retired, self.retired_offset)
+            if data:
+                n += self._convert(data)
+                self.retired_offset += len(data)
+                changed = True
+            elif time.monotonic() - self._rotated_at > max(2.0, 10 * self.gw.config.flush_ms / 1000):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.retired)
+                self.retired_offset = None
+                changed = True
+        data = self._read(self.records, self.offset)
+        if data:
+            n += self._convert(data)
+            self.offset += len(data)
+            changed = True
+        if changed:
+            self._checkpoint()
+        if self.rotate_bytes and self.offset >= self.rotate_bytes and self.retired_offset is None:
+            self._rotate()
+        return n
+
+    def _rotate(self) -> None:
+        """nginx's record file has been read past ``rotate_bytes``: nginx starts a new one (SIGUSR1 reopens its logs)."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.replace(self.records, self.retired)
+        self.retired_offset, self.offset = self.offset, 0
+        self._rotated_at = time.monotonic()
+        self._checkpoint()
+        self.proc.send_signal(signal.SIGUSR1)
+
+    def _checkpoint(self) -> None:
+        gw = self.gw
+        if gw.log is None:
+            return
+        path = gw.log.current_path
+        # Not fsynced: a checkpoint lost with the machine is an older one,
+        # and the lines logged after it are recognised on restart.
+        ck = self.log_dir / CHECKPOINT
+        tmp = ck.with_name(CHECKPOINT + ".tmp")
+        tmp.write_bytes(orjson.dumps({"offset": self.offset, "retired_offset": self.retired_offset,
+                                      "log_file": path.name if path else None, "log_size": gw.log.size}))
+        os.replace(tmp, ck)
+
+    def _convert(self, data: bytes) -> int:
+        """Records -> log lines (durable when there is a log), metrics and the other instances; returns how many lines."""
         lines: list[bytes] = []
         done: list[tuple[str, int, float, Any]] = []
         for rec in data.splitlines():
@@ -441,16 +536,6 @@ http {{
             for line in lines:
                 gw.log.append_line(line)
             gw.log.flush()  # durable, then handed to detection (in log order) by the log itself
-            self.offset += len(data)
-            path = gw.log.current_path
-            # Not fsynced: a checkpoint lost with the machine is an older one,
-            # and the lines logged after it are recognised on restart.
-            ck = self.log_dir / CHECKPOINT
-            tmp = ck.with_name(CHECKPOINT + ".tmp")
-            tmp.write_bytes(orjson.dumps({"offset": self.offset, "log_file": path.name if path else None, "log_size": gw.log.size}))
-            os.replace(tmp, ck)
-        else:
-            self.offset += len(data)
         self.converted += len(lines)
         if lines:
             self._on_loop(self._recorded, lines, done)
@@ -511,10 +596,12 @@ http {{
     @property
     def backlog_bytes(self) -> int:
         """Bytes of nginx's records not yet turned into log lines."""
-        try:
-            return max(0, self.records.stat().st_size - self.offset)
-        except OSError:
-            return 0
+        behind = 0
+        for path, offset in ((self.records, self.offset), (self.retired, self.retired_offset)):
+            if offset is not None:
+                with contextlib.suppress(OSError):
+                    behind += max(0, path.stat().st_size - offset)
+        return behind
 
     def health(self) -> dict[str, Any]:
         return {"nginx": self.proc is not None and self.proc.poll() is None, "records_behind_bytes": self.backlog_bytes,
