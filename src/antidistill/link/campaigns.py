@@ -151,8 +151,9 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
             elif m in loosely_linked:
                 need = linkage.min_member_pattern_infra_only
             else:
-                # In the community only through common phrasing: nothing
-                # ties it to this group's operator.
+                # In the community only through common phrasing or
+                # question-template siblings, which strangers share too:
+                # nothing ties it to this group's operator.
                 need = None
             # A member is lifted for a tactic only when the campaign's pooled
             # traffic shows that tactic and the member's own traffic looks
