@@ -14,18 +14,13 @@ import orjson
 import pandas as pd
 
 from antidistill.detect import Detector, build_detectors
-from antidistill.detect.base import noisy_or, signal_dicts, tactic_evidence
+from antidistill.detect.base import TACTIC_AT, noisy_or, signal_dicts, tactic_evidence
 from antidistill.events import load_events, read_accounts
 from antidistill.events.stream import QuarantineRecord, Summary
 from antidistill.features import extract_features, open_engine
 from antidistill.features.engine import open_store_engine
 from antidistill.features.pipeline import FeatureSet, annotated_events
-from antidistill.link.campaigns import (
-    PLATFORM_MIN_END_USERS,
-    SIGNAL_FLOOR,
-    TACTIC_AT,
-    form_campaigns,
-)
+from antidistill.link.campaigns import PLATFORM_MIN_END_USERS, SIGNAL_FLOOR, form_campaigns
 from antidistill.policy import Policy, load_policy
 from antidistill.respond.forked import Forked, frozen_heap, usable_cpus
 
