@@ -453,7 +453,7 @@ class Gateway:
             key = headers.get(b"x-api-key", b"").decode("latin-1")
         found = self.keys.get(key) if key else None
         if found is None:
-            raise Refused(401, "invalid_api_key", "unknown or missing API key")
+            raise unauthorized()
         return found
 
     def client_ip(self, client: tuple[str, int] | None, headers: dict[bytes, bytes]) -> str | None:
@@ -519,11 +519,30 @@ def _check_declared_size(headers: dict[bytes, bytes], limit: int) -> None:
     """Refused(413) when the request's Content-Length is already past ``limit``."""
     declared = headers.get(b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise Refused(413, "body_too_large", f"request body of {declared.decode()} bytes exceeds the limit of {limit} bytes")
+        raise too_large_declared(declared.decode(), limit)
+
+
+# The refusals below are also what the nginx front (gateway.front) answers.
+def unauthorized() -> Refused:
+    return Refused(401, "invalid_api_key", "unknown or missing API key")
+
+
+def too_large_declared(declared: str, limit: int) -> Refused:
+    return Refused(413, "body_too_large", f"request body of {declared} bytes exceeds the limit of {limit} bytes")
 
 
 def _too_large(limit: int) -> Refused:
     return Refused(413, "body_too_large", f"request body exceeds the limit of {limit} bytes")
+
+
+def blocked(decision: Decision) -> Refused:
+    return Refused(403, "antidistill_blocked", f"request refused: {decision.reason}",
+                   extra={"verdict": decision.verdict.verdict, "tactics": list(decision.verdict.tactics),
+                          "source": decision.source})
+
+
+def throttled(decision: Decision, headers: dict[str, str] | None = None) -> Refused:
+    return Refused(429, "antidistill_throttled", f"rate limited: {decision.reason}", headers=headers)
 
 
 async def _read_body(receive, headers: dict[bytes, bytes], limit: int) -> bytes:
@@ -742,14 +761,11 @@ async def proxy(gw: Gateway, ch: Channel) -> None:
                 gw.metrics.actions.labels(a, str(decision.dry_run).lower()).inc()
             log.info("decision", extra={"attrs": {"request_id": x.rid, "account_id": x.account, **decision.log_attrs}})
             if decision.blocks:
-                raise Refused(403, "antidistill_blocked", f"request refused: {decision.reason}",
-                              extra={"verdict": decision.verdict.verdict, "tactics": list(decision.verdict.tactics),
-                                     "source": decision.source})
+                raise blocked(decision)
             if decision.enforced("throttle"):
                 wait = await gw.take_token(bucket)
                 if wait > 0:
-                    raise Refused(429, "antidistill_throttled", f"rate limited: {decision.reason}",
-                                  headers={"retry-after": str(max(1, int(wait + 0.999)))})
+                    raise throttled(decision, {"retry-after": str(max(1, int(wait + 0.999)))})
         # identity: SSE bytes are relayed raw, so they must not be compressed
         headers = {"content-type": "application/json", "accept-encoding": "identity"}
         if gw.config.upstream_key:

@@ -57,6 +57,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from antidistill.gateway.actions import ALLOW, Decision, Refused
+from antidistill.gateway.app import _error_body, _too_large, blocked, throttled, too_large_declared, unauthorized
 from antidistill.gateway.durable import log_files
 from antidistill.gateway.front_lua import LUA
 from antidistill.gateway.online import END_USER_SEP, utc_now_rfc3339
@@ -108,7 +109,7 @@ def _ms(seconds: float) -> str:
 
 
 def _body(exc: Refused) -> str:
-    return orjson.dumps(exc.body()).decode()
+    return _error_body(exc).decode()
 
 
 def _die_with_parent() -> None:
@@ -235,14 +236,14 @@ http {{
     def _lua_config(self) -> dict[str, Any]:
         cfg, actions = self.gw.config, self.gw.actions
         limit = actions.max_body_bytes
-        declared = _body(Refused(413, "body_too_large", "request body of \x00 bytes exceeds the limit of %d bytes" % limit))
+        declared = _body(too_large_declared("\x00", limit))
         return {
             "max_body": limit,
             "account_header": cfg.account_header.lower().replace("-", "_") if cfg.account_header else None,
             "trust_forwarded_for": cfg.trust_forwarded_for,
-            "unauthorized": _body(Refused(401, "invalid_api_key", "unknown or missing API key")),
+            "unauthorized": _body(unauthorized()),
             "not_post": {p: _body(Refused(405, "method_not_allowed", f"{p} takes POST")) for p in PROXIED},
-            "too_large": _body(Refused(413, "body_too_large", f"request body exceeds the limit of {limit} bytes")),
+            "too_large": _body(_too_large(limit)),
             "too_large_declared": declared.split("\\u0000"),
             "faults": {
                 "unreachable": [502, _body(Refused(502, "upstream_unreachable", "the model server is unreachable (no connection)"))],
@@ -343,8 +344,7 @@ http {{
         gw = self.gw
         attrs = orjson.dumps(d.log_attrs).decode() + "\x00" + ",".join(sorted(d.actions))
         if d.blocks:
-            body = _body(Refused(403, "antidistill_blocked", f"request refused: {d.reason}",
-                                 extra={"verdict": d.verdict.verdict, "tactics": list(d.verdict.tactics), "source": d.source}))
+            body = _body(blocked(d))
             return f"B\x00{attrs}\x00{body}"
         if d.dry_run and d.actions:
             return "P"
@@ -354,7 +354,7 @@ http {{
             if gw.redis is not None:
                 return "P"  # the bucket is shared through Redis: Python takes it
             t = gw.actions.throttle
-            body = _body(Refused(429, "antidistill_throttled", f"rate limited: {d.reason}"))
+            body = _body(throttled(d))
             return f"T\x00{attrs}\x00{t.rate_per_s!r}\x00{t.burst!r}\x00{body}"
         return f"A\x00{attrs}"
 

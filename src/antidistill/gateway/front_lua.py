@@ -178,7 +178,6 @@ local function fast_check(ep, raw)
   end
   return body
 end
-M.fast_check = fast_check
 
 local function trim(s) return (s:gsub("^%s+", ""):gsub("%s+$", "")) end
 
@@ -248,7 +247,6 @@ local function no_repeated_keys(raw, decoded)
   local _, n = ngx.re.gsub(raw, KEY, "", "jo")
   return n == count_keys(decoded)
 end
-M.no_repeated_keys = no_repeated_keys
 
 local function ascii(v) return v == nil or not re_find(v, [=[[\x80-\xff]]=], "jo") end
 
