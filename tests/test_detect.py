@@ -483,3 +483,46 @@ def test_a_member_tied_by_a_script_line_its_group_shares_with_another_is_lifted(
     assert acc["a-0"].campaign_id != acc["b-0"].campaign_id
     assert acc["a-quiet"].campaign_id == acc["a-0"].campaign_id
     assert any(s["name"] == "campaign_evidence" for s in acc["a-quiet"].signals)
+
+
+def test_a_piece_too_thin_to_judge_alone_joins_the_campaign_whose_script_it_runs(tmp_path, monkeypatch):
+    import antidistill.link.campaigns as campaigns
+
+    # A harvest on rotating residential addresses, an own card per account,
+    # wraps its questions in its script lines. Community detection cut off
+    # a few of its quiet accounts together with a stranger who pastes one
+    # of those lines under a few questions asking for reasoning (on its own
+    # it looks like the quiet accounts). That piece's pooled traffic is too
+    # thin to show a campaign by itself. It runs the harvest's script, so it
+    # joins the campaign: the quiet accounts, which also share the
+    # harvest's client (a user agent), are lifted; the stranger, tied by
+    # wording alone, is not.
+    t = Traffic(44)
+    ops = [f"op-{k}" for k in range(14)]
+    quiet = [f"quiet-{k}" for k in range(4)]
+    for k, acct in enumerate(ops + quiet):
+        t.account(acct, created=f"2026-03-{10 + k:02d}T08:00:00Z", payment_fingerprint=f"card-{acct}", email_domain=f"{acct}.example")
+        for i in range(3 if acct in quiet else 12):
+            # Every question its own (a line other accounts do not send).
+            word = "".join(t.rng.choice("bcdfghjklmnpqrstvwz") for _ in range(8))
+            t.chat(acct, f"{DOMAIN_TOPICS[(k + i) % len(DOMAIN_TOPICS)]}: what about {word}?\n\n{SCRIPT_LINES[i % 3]}",
+                   ip=f"100.{64 + (k * 12 + i) % 60}.{i}.7", ua="harvest-client/2.1", content=LONG_ANSWER)
+    t.account("stranger", created="2025-06-03T08:00:00Z", email_domain="uni.example")
+    for i in range(3):
+        t.chat("stranger", f"{PHRASES[i % 3].format(DOMAIN_TOPICS[i])}\n\n{SCRIPT_LINES[i % 3]}",
+               ip="203.0.113.40", ua="browser/1", content=LONG_ANSWER)
+
+    def cut(ag):
+        linked = sorted(n for n in ag.graph if ag.graph.degree(n))
+        return [[n for n in linked if n.startswith("op-")], [n for n in linked if not n.startswith("op-")]]
+
+    monkeypatch.setattr(campaigns, "communities", cut)
+    acc, result = scan(tmp_path, t)
+    campaign = acc["op-0"].campaign_id
+    assert campaign and all(acc[a].campaign_id == campaign for a in ops)
+    assert all(acc[q].verdict != "benign" and acc[q].campaign_id == campaign for q in quiet)
+    assert acc["stranger"].verdict == "benign" and acc["stranger"].campaign_id is None
+    # The piece alone is no campaign (what makes this case).
+    monkeypatch.setattr(campaigns, "communities", lambda ag: cut(ag)[1:])
+    acc, result = scan(tmp_path / "piece", t)
+    assert not result.campaigns and all(acc[q].verdict == "benign" for q in quiet)

@@ -221,6 +221,52 @@ def test_wording_only_members_join_the_core_whose_script_their_lines_fit():
     assert by_weight == [set(small), set(big) | set(thin)]
 
 
+def test_members_running_another_operations_script_leave_a_community_with_one_core():
+    from antidistill.link.graph import _split_by_cores
+
+    # A hosting operation (one core, its own line 1) and thin members of
+    # another operation share a popular line (0). The thin members' other
+    # lines (2, 3) are used mostly by accounts outside this community (the
+    # rest of their operation): they run that script, not the core's, and
+    # leave the core's group. "q", a quiet account of the core's operation,
+    # uses the core's own line and stays.
+    core = [f"h{i}" for i in range(20)]
+    thin = [f"t{i}" for i in range(12)]
+    elsewhere = [f"e{i}" for i in range(60)]
+    users = [set(core) | set(thin) | {"q"} | set(elsewhere[:20]), set(core) | {"q"},
+             set(thin[:8]) | set(elsewhere[:40]), set(thin[4:]) | set(elsewhere[20:])]
+    edges = _clique(core, 5.0, True)
+    edges += [(a, b, 2.0, False) for a in [*thin, "q"] for b in core[:6]]
+    edges += [(thin[i], thin[i + 1], 2.0, False) for i in range(len(thin) - 1)]
+    group = sorted([*core, *thin, "q"])
+    out = sorted(map(set, _split_by_cores(_graph(edges).graph, group, users)), key=len)
+    assert out == [set(thin), set(core) | {"q"}]
+    # Without lines used elsewhere nothing says they run another script.
+    inside = [u & set(group) for u in users]
+    assert [set(c) for c in _split_by_cores(_graph(edges).graph, group, inside)] == [set(group)]
+
+
+def test_a_core_welded_by_a_few_hard_ties_is_cut_where_its_parts_have_lines_of_their_own():
+    from antidistill.link.graph import _split_by_cores
+
+    # Two operations, each tied inside by cards and networks, happen to
+    # share a residential /24 and a sign-up window on two accounts: two
+    # hard ties make one connected core. Each has a line of its own (a
+    # system prompt every account sends), so they are two groups.
+    left = [f"l{i}" for i in range(15)]
+    right = [f"r{i}" for i in range(12)]
+    weld = [(left[0], right[0], 2.0, True), (left[1], right[1], 2.0, True)]
+    edges = _clique(left, 4.0, True) + _clique(right, 4.0, True) + weld
+    g = _graph(edges).graph
+    group = sorted([*left, *right])
+    apart = [set(left), set(right), set(left) | set(right)]
+    assert sorted(map(set, _split_by_cores(g, group, apart)), key=len) == [set(right), set(left)]
+    # Nothing in their text tells them apart (no lines, or the same
+    # script): one core, never cut.
+    assert _split_by_cores(g, group, []) == [group]
+    assert _split_by_cores(g, group, [set(left) | set(right)]) == [group]
+
+
 def test_members_whose_lines_do_not_decide_go_by_their_ties():
     from antidistill.link.graph import _split_by_cores
 

@@ -82,10 +82,17 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
         cap = linkage.pool_member_cap * max(float(volume.median()), 1.0)
         return pooled, {m: cap / v for m, v in volume.items() if v > cap}
 
-    def judge(members: list[str]) -> _Judged | None:
+    def judge(members: list[str], joined: frozenset[str] = frozenset()) -> _Judged | None:
         """Judge one group on its pooled traffic and lift its members
         (``score``, ``signals``, ``tactics`` updated in place); None when the
-        group is no campaign."""
+        group is no campaign.
+
+        ``joined``: members of pieces too thin to be judged alone that join
+        the group because they run its script. Louvain put them with
+        ordinary users, so wording ties alone do not lift them (common
+        phrasing those users share looks like the group's own once they
+        are in it), and they do not count toward which lines are the
+        group's own."""
         gid = "group:" + members[0]
         fs.groups[gid] = members
         strengths: dict[str, float] = {}
@@ -127,15 +134,20 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
             inside = accts & member_set
             if key[0] not in WORDING_KINDS or key in ag.common or len(inside) < 2:
                 continue
+            own_users = len(inside - joined)
             for n in inside:
                 script_partners[n] |= inside - {n}
-                if len(inside) >= SPECIFIC_WORDING_SHARE * len(accts):
+                if own_users >= SPECIFIC_WORDING_SHARE * len(accts):
                     own_partners[n] |= inside - {n}
         non_wording = ACTOR_KINDS - WORDING_KINDS
         actor_linked = {n for n in members if tied_by(n, non_wording)}
         wording_linked = {n for n in members if len(own_partners[n]) >= ties_needed} - actor_linked
         identity_linked = {n for n in actor_linked if tied_by(n, IDENTITY_KINDS)}
-        loosely_linked = {n for n in members if tied_by(n, INFRA_KINDS) or len(script_partners[n]) >= ties_needed}
+        infra_linked = {n for n in members if tied_by(n, INFRA_KINDS)}
+        loosely_linked = infra_linked | {n for n in members if len(script_partners[n]) >= ties_needed}
+        # Joined members need ties beyond wording.
+        wording_linked -= joined - infra_linked
+        loosely_linked -= joined - infra_linked
         lifted = []
         for m in members:
             if m in platforms:
@@ -172,20 +184,40 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
                 lifted.append(m)
         return _Judged(set(lifted), c_score, c_tactics, members) if len(lifted) >= 2 else None
 
-    judged = [j for j in map(judge, communities(ag)) if j is not None]
+    judged: list[_Judged] = []
+    # Groups too thin to show a campaign on their own pooled traffic, by
+    # the members whose traffic looks like some tactic (the candidates).
+    thin: list[tuple[frozenset[str], list[str]]] = []
+    for members in communities(ag):
+        j = judge(members)
+        if j is not None:
+            judged.append(j)
+        elif len(showing := frozenset(members) & candidates) >= 2:
+            # Its other members join with it only when a card or a distinctive
+            # system prompt ties them to those: the rest (the ordinary users
+            # common phrasing pulled into the community) would dilute the
+            # pooled traffic of the campaign it joins.
+            tied = {o for m in showing for o, e in g[m].items() if IDENTITY_KINDS.intersection(e["kinds"])}
+            thin.append((showing, sorted(showing | (tied & set(members)))))
     # Louvain can cut one big script-run operation along which lines its
     # accounts happened to draw, and cores split off by their own cards;
-    # campaigns whose members run the same script are one.
+    # campaigns whose members run the same script are one. A piece too thin
+    # to be judged a campaign alone joins one whose script it runs.
     lines = ag.script_lines()
     flagged = set().union(*(j.flagged for j in judged))
-    for merged in merge_same_script([j.flagged for j in judged], lines, flagged):
+    scope = flagged.union(*(showing for showing, _ in thin))
+    for merged in merge_same_script([j.flagged for j in judged] + [set(t[0]) for t in thin], lines, scope):
         parts = [j for j in judged if j.flagged <= merged]
+        if not parts:
+            continue
+        pieces = [members for showing, members in thin if showing <= merged]
         c_score = max(j.score for j in parts)
         c_tactics = set().union(*(j.tactics for j in parts))
-        if len(parts) > 1:
+        merged = set().union(*(j.flagged for j in parts))
+        if len(parts) + len(pieces) > 1:
             # Judged again as one: a line the operation made its own is
             # spread over its pieces, and only the whole shows it.
-            again = judge(sorted(set().union(*(j.members for j in parts))))
+            again = judge(sorted(set().union(*(j.members for j in parts), *pieces)), frozenset().union(*pieces))
             if again is not None:
                 merged = merged | again.flagged
                 c_score = max(c_score, again.score)

@@ -281,14 +281,16 @@ def communities(ag: AccountGraph, seed: int = 0) -> list[list[str]]:
     finally:
         igraph.set_random_number_generator(random)
     lines = ag.script_lines()
+    line_users = set().union(*lines)
     groups = []
     for c in found:
-        groups.extend(_split_by_cores(g, sorted(names[i] for i in c), lines))
+        groups.extend(_split_by_cores(g, sorted(names[i] for i in c), lines, line_users))
     groups = [sorted(c) for c in groups if len(c) >= 2]
     return sorted(groups, key=lambda c: (-len(c), c[0]))
 
 
-def _split_by_cores(g: nx.Graph, group: list[str], lines: list[set[str]] = ()) -> list[list[str]]:
+def _split_by_cores(g: nx.Graph, group: list[str], lines: list[set[str]] = (),
+                    line_users: set[str] | None = None) -> list[list[str]]:
     """Split a community whose only ties between parts are shared text.
 
     A *core* is a set of at least ``MIN_CORE`` accounts connected by hard
@@ -296,33 +298,87 @@ def _split_by_cores(g: nx.Graph, group: list[str], lines: list[set[str]] = ()) -
     the text the accounts send). Two cores joined only by template,
     instruction or system-prompt ties are two groups: two actors can use the
     same public question set or copy the same popular instruction or system
-    prompt. Cores that run one script (``lines``: the accounts using each
-    shared script line, see ``AccountGraph.script_lines``) are merged first, see
-    :func:`merge_same_script`. The other members join the core whose script
-    their lines fit (:func:`_place_by_script`), or else the core they are
-    most strongly tied to (through members already placed, so chains of
-    wording ties follow); members tied to no core form a group of their own.
+    prompt. A core whose densely tied parts each have a line of their own is
+    cut there (:func:`_split_by_own_lines`); cores that run one script
+    (``lines``: the accounts using each shared script line, see
+    ``AccountGraph.script_lines``) are merged, see :func:`merge_same_script`.
+    The other members join the core whose script their lines fit
+    (:func:`_place_by_script`); members whose lines fit the script of the
+    accounts outside the community (``line_users`` minus its members) better
+    than any core's form a group of their own. The rest join the group they
+    are most strongly tied to (through members already placed, so chains of
+    wording ties follow); members tied to none form a group of their own.
     """
     members = set(group)
     hard = nx.Graph()
     hard.add_nodes_from(group)
     hard.add_edges_from((a, b) for a, b, e in g.subgraph(group).edges(data=True) if e.get("hard", True))
-    cores = [c for c in nx.connected_components(hard) if len(c) >= MIN_CORE]
+    cores = [c for comp in nx.connected_components(hard) if len(comp) >= MIN_CORE
+             for c in _split_by_own_lines(hard.subgraph(comp), lines) if len(c) >= MIN_CORE]
     cores = sorted((sorted(c) for c in merge_same_script(cores, lines, members)), key=lambda c: (-len(c), c[0]))
-    if len(cores) < 2:
+    if not cores:
         return [group]
     place = {n: i for i, core in enumerate(cores) for n in core}
     pending = sorted(members - set(place))
     # Members whose lines say which core's script they run join it; the
-    # others by their ties (below).
-    place.update(_place_by_script(cores, pending, lines))
+    # others by their ties (below). Lines used outside the community are a
+    # script too: members whose lines fit that better than any core's run
+    # some other operation's script and only share a few popular lines with
+    # this one (they form a group of their own, which merge_same_script may
+    # later join to that operation).
+    outside = (set().union(*lines) if line_users is None else line_users) - members
+    place.update(_place_by_script(cores, pending, lines, outside))
     pending = _place_by_ties(g, place, [n for n in pending if n not in place])
-    out: list[list[str]] = [[] for _ in cores]
+    out: list[list[str]] = [[] for _ in range(len(cores) + 1)]
     for n, k in place.items():
         out[k].append(n)
     if pending:
         out.append(pending)
-    return out
+    return [c for c in out if c]
+
+
+def _split_by_own_lines(hard: nx.Graph, lines: list[set[str]]) -> list[set[str]]:
+    """Split a core (connected by hard ties) where two densely tied parts
+    run scripts apart, each with a line of its own.
+
+    Two operations that happen to share a residential /24 and a sign-up
+    window, or an e-mail domain, are joined by a few such ties between
+    accounts otherwise tied among themselves. Louvain over the hard ties
+    finds the dense parts; parts tied to each other are put back together
+    unless one has a line the other hardly uses (see
+    :func:`_script_likeness`), so a core with no text to tell its parts
+    apart (a logit-bias sweep, one card) is never cut.
+    """
+    nodes = sorted(hard)
+    if len(nodes) < 2 * MIN_CORE:
+        return [set(nodes)]
+    index = {n: i for i, n in enumerate(nodes)}
+    h = igraph.Graph(n=len(nodes), edges=sorted((min(index[a], index[b]), max(index[a], index[b])) for a, b in hard.edges()))
+    igraph.set_random_number_generator(random.Random(0))
+    try:
+        found = h.community_multilevel()
+    finally:
+        igraph.set_random_number_generator(random)
+    parts = [{nodes[i] for i in c} for c in found]
+    if len(parts) < 2:
+        return parts
+    part_of = {n: k for k, part in enumerate(parts) for n in part}
+    parent = list(range(len(parts)))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    tied = sorted({tuple(sorted((part_of[a], part_of[b]))) for a, b in hard.edges() if part_of[a] != part_of[b]})
+    for i, j in tied:
+        if not _own_line_apart(parts[i], parts[j], lines):
+            parent[root(j)] = root(i)
+    merged: dict[int, set[str]] = defaultdict(set)
+    for k, part in enumerate(parts):
+        merged[root(k)] |= part
+    return list(merged.values())
 
 
 def _place_by_ties(g: nx.Graph, place: dict[str, int], pending: list[str]) -> list[str]:
@@ -333,17 +389,21 @@ def _place_by_ties(g: nx.Graph, place: dict[str, int], pending: list[str]) -> li
     (deterministic: of members pulled equally hard, the first by name; of
     groups pulling a member equally hard, the first), so placement does not
     depend on the order members are visited. A member's pull changes only
-    when a neighbour is placed: pulls are kept in a heap and worked out
-    again for the neighbours of each member placed."""
-    def pull_of(n: str) -> tuple[int, float] | None:
-        pull: dict[int, float] = defaultdict(float)
+    when a neighbour is placed: pulls are kept per member and group, added
+    to as neighbours are placed, and the best of each is kept in a heap.
+    (Edge weights are sums of a few halves, so adding them up in any order
+    gives the same totals.)"""
+    left = set(pending)
+    pulls: dict[str, dict[int, float]] = {n: defaultdict(float) for n in pending}
+    for n in pending:
         for o, e in g[n].items():
             if o in place:
-                pull[place[o]] += e["weight"]
-        return max(pull.items(), key=lambda kw: (kw[1], -kw[0])) if pull else None
+                pulls[n][place[o]] += e["weight"]
 
-    left = set(pending)
-    best_of = {n: b for n in pending if (b := pull_of(n)) is not None}
+    def best(n: str) -> tuple[int, float]:
+        return max(pulls[n].items(), key=lambda kw: (kw[1], -kw[0]))
+
+    best_of = {n: best(n) for n in pending if pulls[n]}
     heap = [(-w, n, k) for n, (k, w) in best_of.items()]
     heapq.heapify(heap)
     while heap:
@@ -352,14 +412,17 @@ def _place_by_ties(g: nx.Graph, place: dict[str, int], pending: list[str]) -> li
             continue  # placed already, or pulled harder since
         place[n] = k
         left.remove(n)
-        for o in g[n]:
-            if o in left and (b := pull_of(o)) != best_of.get(o):
-                best_of[o] = b
-                heapq.heappush(heap, (-b[1], o, b[0]))
+        for o, e in g[n].items():
+            if o in left:
+                pulls[o][k] += e["weight"]
+                if (b := best(o)) != best_of.get(o):
+                    best_of[o] = b
+                    heapq.heappush(heap, (-b[1], o, b[0]))
     return [n for n in pending if n in left]
 
 
-def _place_by_script(cores: list[list[str]], pending: list[str], lines: list[set[str]]) -> dict[str, int]:
+def _place_by_script(cores: list[list[str]], pending: list[str], lines: list[set[str]],
+                     outside: set[str] | None = None) -> dict[str, int]:
     """Members whose script lines tell which core's script they run.
 
     Each core's line use is a multinomial over the shared lines (counts of
@@ -371,6 +434,9 @@ def _place_by_script(cores: list[list[str]], pending: list[str], lines: list[set
     member that uses a popular line to the biggest core). Returns
     ``member -> core index`` for the members whose lines decide.
     """
+    n_cores = len(cores)
+    if outside is not None:
+        cores = [*cores, outside]
     pending_set = set(pending)
     member_lines: dict[str, list[int]] = defaultdict(list)
     counts: list[dict[int, int]] = [{} for _ in cores]
@@ -393,9 +459,15 @@ def _place_by_script(cores: list[list[str]], pending: list[str], lines: list[set
             continue
         fit = [sum(math.log(cnt.get(i, 0) + SCRIPT_FIT_ALPHA) for i in used) - len(used) * log_t
                for cnt, log_t in zip(counts, log_totals, strict=True)]
-        best, second = sorted(range(len(cores)), key=lambda k: (-fit[k], k))[:2]
-        if fit[best] - fit[second] >= math.log(SCRIPT_FIT_RATIO):
-            fitted[n] = best
+        ranked = sorted(range(n_cores), key=lambda k: (-fit[k], k))
+        # Off-script only when every line it uses is used outside too: a
+        # line no one outside uses is the community's own, whatever the
+        # likelihoods (a small model is flatter than a big one).
+        if (outside is not None and all(i in counts[-1] for i in used)
+                and fit[-1] - fit[ranked[0]] >= math.log(SCRIPT_FIT_RATIO)):
+            fitted[n] = n_cores
+        elif n_cores >= 2 and fit[ranked[0]] - fit[ranked[1]] >= math.log(SCRIPT_FIT_RATIO):
+            fitted[n] = ranked[0]
     return fitted
 
 
@@ -440,14 +512,35 @@ def _script_likeness(a: set[str], b: set[str], lines: list[set[str]]) -> float |
     """
     shared = False
     p_min = 1.0
-    for users in lines:
-        in_a, in_b = len(users & a), len(users & b)
-        if in_a == 0 and in_b == 0:
-            continue
+    for in_a, in_b, p in _line_tests(a, b, lines):
         share_a, share_b = in_a / len(a), in_b / len(b)
         shared = shared or min(share_a, share_b) >= SCRIPT_LINE_SHARE
-        p = fisher_exact([[in_a, len(a) - in_a], [in_b, len(b) - in_b]])[1]
         p_min = min(p_min, p)
-        if p < SAME_SCRIPT_P and min(share_a, share_b) <= FOREIGN_LINE_SHARE and max(share_a, share_b) >= OWN_LINE_SHARE:
+        if _own(share_a, share_b, p):
             return None
     return p_min if shared else None
+
+
+def _own_line_apart(a: set[str], b: set[str], lines: list[set[str]]) -> bool:
+    """Whether ``a`` or ``b`` has a line of its own the other hardly uses."""
+    for users in lines:
+        in_a, in_b = len(users & a), len(users & b)
+        lo, hi = sorted((in_a / len(a), in_b / len(b)))
+        # The test only where the shares could make a line one's own.
+        if lo <= FOREIGN_LINE_SHARE and hi >= OWN_LINE_SHARE and _own(
+                in_a / len(a), in_b / len(b), fisher_exact([[in_a, len(a) - in_a], [in_b, len(b) - in_b]])[1]):
+            return True
+    return False
+
+
+def _own(share_a: float, share_b: float, p: float) -> bool:
+    return p < SAME_SCRIPT_P and min(share_a, share_b) <= FOREIGN_LINE_SHARE and max(share_a, share_b) >= OWN_LINE_SHARE
+
+
+def _line_tests(a: set[str], b: set[str], lines: list[set[str]]):
+    """Per line used in ``a`` or ``b``: its users in each, and Fisher's
+    exact test of the difference."""
+    for users in lines:
+        in_a, in_b = len(users & a), len(users & b)
+        if in_a or in_b:
+            yield in_a, in_b, fisher_exact([[in_a, len(a) - in_a], [in_b, len(b) - in_b]])[1]
