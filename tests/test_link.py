@@ -174,6 +174,23 @@ def test_groups_with_lines_of_their_own_are_not_merged_even_if_they_share_popula
     assert sorted(map(len, merge_same_script([left, right], [], left | right))) == [30, 40]
 
 
+def test_a_piece_cut_out_along_one_line_is_not_told_apart_by_that_line():
+    from antidistill.link.graph import merge_same_script
+
+    # One operation's script: line 0 common, line 1 rare (a tenth of its
+    # accounts). Community detection cut out a piece of it along line 1, so
+    # most of the piece uses it; the rest of the operation still holds most
+    # of its users, so it is not the piece's own line, and the two are one.
+    big = {f"b{i}" for i in range(200)}
+    piece = {f"p{i}" for i in range(15)}
+    users = [{f"b{i}" for i in range(0, 200, 2)} | {f"p{i}" for i in range(0, 15, 2)},
+             {f"b{i}" for i in range(20)} | {f"p{i}" for i in range(9)}]
+    assert merge_same_script([big, piece], users, big | piece) == [big | piece]
+    # A line most of whose users are in the piece is its own.
+    users[1] = {f"b{i}" for i in range(5)} | {f"p{i}" for i in range(9)}
+    assert sorted(map(len, merge_same_script([big, piece], users, big | piece))) == [15, 200]
+
+
 def test_an_account_rotating_several_script_lines_is_tied_to_each():
     import pandas as pd
 

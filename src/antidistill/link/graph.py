@@ -508,7 +508,7 @@ def _script_likeness(a: set[str], b: set[str], lines: list[set[str]]) -> float |
     A line of one's own: used by at least ``OWN_LINE_SHARE`` of one group
     and at most ``FOREIGN_LINE_SHARE`` of the other, and different beyond
     chance (p below ``SAME_SCRIPT_P``), so a few accounts that happen not to
-    use a common line of their script do not count.
+    use a common line of their script do not count; see :func:`_own`.
     """
     shared = False
     p_min = 1.0
@@ -516,7 +516,7 @@ def _script_likeness(a: set[str], b: set[str], lines: list[set[str]]) -> float |
         share_a, share_b = in_a / len(a), in_b / len(b)
         shared = shared or min(share_a, share_b) >= SCRIPT_LINE_SHARE
         p_min = min(p_min, p)
-        if _own(share_a, share_b, p):
+        if _own(in_a, in_b, len(a), len(b), p):
             return None
     return p_min if shared else None
 
@@ -525,16 +525,25 @@ def _own_line_apart(a: set[str], b: set[str], lines: list[set[str]]) -> bool:
     """Whether ``a`` or ``b`` has a line of its own the other hardly uses."""
     for users in lines:
         in_a, in_b = len(users & a), len(users & b)
-        lo, hi = sorted((in_a / len(a), in_b / len(b)))
         # The test only where the shares could make a line one's own.
-        if lo <= FOREIGN_LINE_SHARE and hi >= OWN_LINE_SHARE and _own(
-                in_a / len(a), in_b / len(b), fisher_exact([[in_a, len(a) - in_a], [in_b, len(b) - in_b]])[1]):
+        if _own(in_a, in_b, len(a), len(b), 0.0) and _own(
+                in_a, in_b, len(a), len(b), fisher_exact([[in_a, len(a) - in_a], [in_b, len(b) - in_b]])[1]):
             return True
     return False
 
 
-def _own(share_a: float, share_b: float, p: float) -> bool:
-    return p < SAME_SCRIPT_P and min(share_a, share_b) <= FOREIGN_LINE_SHARE and max(share_a, share_b) >= OWN_LINE_SHARE
+def _own(in_a: int, in_b: int, size_a: int, size_b: int, p: float) -> bool:
+    """Whether a line used by ``in_a`` of ``size_a`` accounts and ``in_b``
+    of ``size_b`` is one side's own: at least OWN_LINE_SHARE of that side,
+    at most FOREIGN_LINE_SHARE of the other, beyond chance (``p``), and by
+    more accounts there than on the other side. (A piece that community
+    detection cut out of a big group along one line uses it more often
+    than the rest, but the rest still holds most of its users: a line of
+    the big group's, not the piece's.)"""
+    share_a, share_b = in_a / size_a, in_b / size_b
+    if share_a < share_b:
+        share_a, share_b, in_a, in_b = share_b, share_a, in_b, in_a
+    return p < SAME_SCRIPT_P and share_b <= FOREIGN_LINE_SHARE and share_a >= OWN_LINE_SHARE and in_a > in_b
 
 
 def _line_tests(a: set[str], b: set[str], lines: list[set[str]]):
