@@ -191,6 +191,25 @@ def test_a_piece_cut_out_along_one_line_is_not_told_apart_by_that_line():
     assert sorted(map(len, merge_same_script([big, piece], users, big | piece))) == [15, 200]
 
 
+def test_a_piece_joins_a_campaign_whatever_line_it_was_cut_along_but_not_one_with_lines_it_lacks():
+    from antidistill.link.graph import merge_same_script
+
+    campaign = {f"c{i}" for i in range(120)}
+    piece = {f"p{i}" for i in range(20)}
+    # Both draw lines 0 and 1 alike. Community detection cut the piece
+    # along line 2, which most of it and few of the campaign use: as two
+    # judged groups they stay apart, as a campaign and a piece they merge.
+    users = [{f"c{i}" for i in range(0, 120, 2)} | {f"p{i}" for i in range(0, 20, 2)},
+             {f"c{i}" for i in range(0, 120, 3)} | {f"p{i}" for i in range(0, 20, 3)},
+             {f"c{i}" for i in range(6)} | {f"p{i}" for i in range(16)}]
+    assert len(merge_same_script([campaign, piece], users, campaign | piece)) == 2
+    assert merge_same_script([campaign, piece], users, campaign | piece, pieces=1) == [campaign | piece]
+    # A line of the campaign's own that the piece hardly uses still keeps
+    # them apart: the piece runs another script.
+    users.append(set(list(sorted(campaign))[:100]))
+    assert len(merge_same_script([campaign, piece], users, campaign | piece, pieces=1)) == 2
+
+
 def test_an_account_rotating_several_script_lines_is_tied_to_each():
     import pandas as pd
 

@@ -206,7 +206,7 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
     lines = ag.script_lines()
     flagged = set().union(*(j.flagged for j in judged))
     scope = flagged.union(*(showing for showing, _ in thin))
-    for merged in merge_same_script([j.flagged for j in judged] + [set(t[0]) for t in thin], lines, scope):
+    for merged in merge_same_script([j.flagged for j in judged] + [set(t[0]) for t in thin], lines, scope, len(thin)):
         parts = [j for j in judged if j.flagged <= merged]
         if not parts:
             continue

@@ -471,7 +471,8 @@ def _place_by_script(cores: list[list[str]], pending: list[str], lines: list[set
     return fitted
 
 
-def merge_same_script(groups: list[set[str]], lines: list[set[str]], scope: set[str]) -> list[set[str]]:
+def merge_same_script(groups: list[set[str]], lines: list[set[str]], scope: set[str],
+                      pieces: int = 0) -> list[set[str]]:
     """Merge groups of accounts that run the same script.
 
     ``lines`` are the accounts using each shared script line; only lines
@@ -483,24 +484,31 @@ def merge_same_script(groups: list[set[str]], lines: list[set[str]], scope: set[
     account's lines from one script, while two actors who copied the same
     popular lines still each have lines of their own. Greedy: the most alike
     pair is merged first and the merged group is compared afresh.
+
+    The last ``pieces`` groups are pieces community detection cut along
+    lines (it groups accounts by what they share), so a line of a piece's
+    own says nothing: only the other side's own lines keep it apart.
     """
     groups = [set(c) for c in groups]
+    is_piece = [k >= len(groups) - pieces for k in range(len(groups))]
     theirs = [u & scope for u in lines if len(u & scope) >= 2 and 2 * len(u & scope) >= len(u)]
     while len(groups) > 1 and theirs:
         best = None
         for i in range(len(groups)):
             for j in range(i + 1, len(groups)):
-                like = _script_likeness(groups[i], groups[j], theirs)
+                like = _script_likeness(groups[i], groups[j], theirs, is_piece[i], is_piece[j])
                 if like is not None and (best is None or like > best[0]):
                     best = (like, i, j)
         if best is None:
             break
         _, i, j = best
         groups[i] |= groups.pop(j)
+        is_piece[i] = is_piece[i] and is_piece.pop(j)
     return groups
 
 
-def _script_likeness(a: set[str], b: set[str], lines: list[set[str]]) -> float | None:
+def _script_likeness(a: set[str], b: set[str], lines: list[set[str]], a_piece: bool = False,
+                     b_piece: bool = False) -> float | None:
     """How alike the line use of groups ``a`` and ``b`` is (the smallest
     per-line p-value of Fisher's exact test), or None when no line is common
     in both or one has a line of its own the other hardly uses.
@@ -516,7 +524,7 @@ def _script_likeness(a: set[str], b: set[str], lines: list[set[str]]) -> float |
         share_a, share_b = in_a / len(a), in_b / len(b)
         shared = shared or min(share_a, share_b) >= SCRIPT_LINE_SHARE
         p_min = min(p_min, p)
-        if _own(in_a, in_b, len(a), len(b), p):
+        if _own(in_a, in_b, len(a), len(b), p) and not (a_piece if share_a > share_b else b_piece):
             return None
     return p_min if shared else None
 
