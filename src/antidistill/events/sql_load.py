@@ -28,7 +28,8 @@ quarantine record or a blank line.
 Known difference: a key repeated deeper inside a request or response body
 (not in an object the flattening reads) stays twice in ``request_json`` /
 ``response_json``, where orjson keeps the last value once; both parse back
-to the same value with orjson.
+to the same value with orjson. With ``bodies="predict"`` this now holds for
+the bodies of /v1/predict lines too (see _predict_sql).
 
 Duplicate request ids keep the first accepted occurrence in file and line
 order, as ``iter_event_batches(..., dedupe=True)`` does (same set of ids,
@@ -42,6 +43,7 @@ import contextlib
 import functools
 import gzip
 import io
+import itertools
 import os
 import queue
 import re
@@ -439,7 +441,9 @@ FROM checked
 #   the lines _RISKY_PARTS find. These lines and those of _FAST_PARTS are
 #   found in the reader thread (_Chunk.prepare) and read_json is shown
 #   ``null`` in their place (_Chunk.write_lines).
-# * Lines of /v1/predict keep their bodies, which read_json does not give: to Python.
+# * Lines of /v1/predict keep their bodies, which these STRUCTs do not give:
+#   they are shown as ``null`` here too, and read by a read_json of their own
+#   (_predict_sql).
 # * It gives one row per line, in order (WITH ORDINALITY; DuckDB skips only
 #   blank lines, which never reach it); the row count is checked against the
 #   line count.
@@ -575,6 +579,24 @@ def _fast_columns() -> dict[str, str]:
     }
 
 
+def _checked_rows(ok: str, columns: dict[str, str]) -> str:
+    """The end of _fast_sql and _predict_sql (``ts_utc``, then the rest of the
+    query): the rows of read_json's (``raw``, with ``line``), with ``ok``,
+    ``ip_check`` and ``columns``."""
+    return f"""CASE WHEN regexp_full_match(ts, {_sql_str(_TS_RE)}) AND ts[:4] BETWEEN '0002' AND '9998'
+         THEN timezone('UTC', TRY_CAST(ts AS TIMESTAMPTZ)) END AS ts_utc
+  FROM raw
+), checked AS (
+  SELECT *, {ok} AS ok FROM derived
+)
+SELECT line, ok,
+  CASE WHEN ok AND client_ip IS NOT NULL AND NOT regexp_full_match(client_ip, {_sql_str(_IPV4_RE)})
+       THEN client_ip END AS ip_check,
+  {", ".join(f"{expr} AS {name}" for name, expr in columns.items())}
+FROM checked
+"""
+
+
 @functools.cache
 def _fast_sql() -> str:
     """The lines of the file ``$path`` (numbered from ``$first``; see
@@ -596,18 +618,77 @@ WITH raw AS (
     CASE WHEN request.tools IS NOT NULL AND starts_with(request.tools, '[') THEN list_transform(
       from_json(request.tools, '[{{"function": "JSON", "name": "JSON"}}]'),
       t -> CASE WHEN starts_with(t.function, '{{') THEN json_extract(t.function, '$.name') ELSE t.name END) END AS tool_name_json,
-    CASE WHEN regexp_full_match(ts, {_sql_str(_TS_RE)}) AND ts[:4] BETWEEN '0002' AND '9998'
-         THEN timezone('UTC', TRY_CAST(ts AS TIMESTAMPTZ)) END AS ts_utc
-  FROM raw
-), checked AS (
-  SELECT *, {ok} AS ok FROM derived
-)
-SELECT line, ok,
-  CASE WHEN ok AND client_ip IS NOT NULL AND NOT regexp_full_match(client_ip, {_sql_str(_IPV4_RE)})
-       THEN client_ip END AS ip_check,
-  {", ".join(f"{expr} AS {name}" for name, expr in _fast_columns().items())}
-FROM checked
-"""
+    {_checked_rows(ok, _fast_columns())}"""
+
+
+# -- the fast path for /v1/predict lines -----------------------------------------
+#
+# A prediction line is mostly its bodies (about 8 kB of numbers), which the
+# row keeps (``bodies="predict"``) and read_json's STRUCTs would drop. These
+# lines (found in the reader thread by _PREDICT_HINT, and not risky) are read
+# by a read_json of their own, with the bodies as JSON: yyjson writes them
+# back compact, as orjson.dumps does for the numbers and strings that the
+# risky lines exclude (the same writer as _chunk_sql's json_extract). Only the
+# plainest shape is vouched for: a request whose only key is ``instances``
+# (an array), and no response, or one with no key but ``predictions`` (an
+# array or null). Anything else goes to Python, as before. A key repeated
+# deeper inside a body stays twice (see the module's known difference).
+
+#: a raw line that may be a /v1/predict line (RE2 skips to the "/" of it)
+_PREDICT_HINT = '/v1/predict"'
+_PREDICT_READ = {
+    **{k: "VARCHAR" for k in ("request_id", "ts", "account_id", "api_key_id", "client_ip", "user_agent", "endpoint")},
+    "status": "JSON",
+    "latency_ms": "JSON",
+    "request": "JSON",
+    "response": "JSON",
+}
+
+
+def _predict_checks() -> dict[str, str]:
+    """What a /v1/predict line read by _predict_sql must meet for its row to be the Python path's row."""
+    fast = _fast_checks()
+    return {
+        "ids": fast["ids"],
+        "endpoint": f"endpoint = '{PREDICT}'",
+        "ts": fast["ts"],
+        "status": fast["status"],
+        "numbers": _num_ok("latency_ms::VARCHAR"),
+        # only ``instances``, an array: written compact, so the text starts so
+        "request": "req_keys = ['instances'] AND starts_with(request::VARCHAR, '{\"instances\":[')",
+        "response": ("response IS NULL OR resp_keys = [] OR (resp_keys = ['predictions'] AND "
+                     "(starts_with(response::VARCHAR, '{\"predictions\":[') OR response::VARCHAR = '{\"predictions\":null}'))"),
+    }
+
+
+@functools.cache
+def _predict_sql() -> str:
+    """The /v1/predict lines of the file ``$path`` (line ``i`` is line ``$lines[i]``)
+    -> line, ok, ip_check and the row, as _fast_sql gives them; fails
+    (InvalidInputException) where read_json cannot read a line strictly."""
+    ok = " AND ".join(f"coalesce(({c}), false)" for c in _predict_checks().values())
+    columns = "{" + ", ".join(f"{_sql_str(k)}: {_sql_str(v)}" for k, v in _PREDICT_READ.items()) + "}"
+    sql_types = {pa.string(): "VARCHAR", pa.int32(): "INTEGER", pa.int64(): "BIGINT", pa.float64(): "DOUBLE",
+                 pa.bool_(): "BOOLEAN", pa.list_(pa.string()): "VARCHAR[]"}
+    nulls = {name: f"NULL::{sql_types.get(EVENT_SCHEMA.field(name).type, 'VARCHAR')}" for name in _fast_columns()}
+    row = {
+        **nulls,
+        **{k: v for k, v in _fast_columns().items()
+           if k in ("request_id", "ts", "account_id", "api_key_id", "client_ip", "user_agent", "endpoint", "status",
+                    "latency_ms", "source_line")},
+        "n_instances": "json_array_length(request, '$.instances')::INTEGER",
+        "request_json": "request::VARCHAR",
+        "response_json": "response::VARCHAR",
+    }
+    return f"""
+WITH raw AS (
+  SELECT * FROM read_json($path, format = 'newline_delimited', columns = {columns},
+                          maximum_object_size = $max_object) WITH ORDINALITY
+), derived AS (
+  SELECT ($lines::BIGINT[])[ordinality] AS line, raw.*,
+    CASE WHEN starts_with(request::VARCHAR, '{{') THEN json_keys(request) END AS req_keys,
+    CASE WHEN starts_with(response::VARCHAR, '{{') THEN json_keys(response) END AS resp_keys,
+    {_checked_rows(ok, {name: row[name] for name in _fast_columns()})}"""
 
 
 _INSERT_COLUMNS = ", ".join("$source_file" if n == "source_file" else n for n in EVENT_SCHEMA.names)
@@ -639,6 +720,10 @@ class _Chunk:
     table: pa.Table | None = None
     #: per row of ``table``: a line _RISKY_PARTS or _FAST_PARTS find (read_json is not shown it; see _fast_sql)
     risky: np.ndarray | None = None
+    #: per row of ``table``: a line that is not risky and looks like a /v1/predict line (read by _predict_sql)
+    predict: np.ndarray | None = None
+    #: rows the fast path vouched for (``ok``) in the parser's ``_ad_fast``
+    fast_ok: int | None = None
     _text: pa.Array | None = None  # the text column in one array
     _line_numbers: list[int] = field(default_factory=list)  # lines added one at a time, not yet a piece
     _line_texts: list[bytes] = field(default_factory=list)
@@ -687,6 +772,7 @@ class _Chunk:
             for pattern in [*_RISKY_PARTS, *_FAST_PARTS]:
                 flags |= pc.match_substring_regex(text, pattern).to_numpy(zero_copy_only=False)
             self.risky = flags
+            self.predict = pc.match_substring_regex(text, _PREDICT_HINT).to_numpy(zero_copy_only=False) & ~flags
         self._text = text
         table = pa.table({"line": numbers, "text": text})
         self.table = pa.Table.from_batches(table.to_batches(max_chunksize=BATCH_ROWS), table.schema)
@@ -702,6 +788,8 @@ class _Chunk:
         offsets = np.frombuffer(text.buffers()[1], np.int32)[text.offset + start:text.offset + stop + 1]
         data = memoryview(text.buffers()[2])
         risky = self.risky[start:stop] if self.risky is not None else np.zeros(stop - start, dtype=bool)
+        if self.predict is not None:  # read by _predict_sql instead
+            risky = risky | self.predict[start:stop]
         gap = np.concatenate(([0], np.diff(numbers) - 1))  # line numbers missing before each row
         at = 0  # the next row to write
         for k in [*np.flatnonzero(risky | (gap > 0)).tolist(), len(numbers)]:
@@ -719,6 +807,19 @@ class _Chunk:
             else:
                 at = k
         return int(numbers[0]), int(numbers[-1] - numbers[0] + 1)
+
+    def write_rows(self, out, rows: np.ndarray) -> list[int]:
+        """Write these rows of ``table`` to the binary file ``out``, one per
+        line; returns their line numbers (line ``i + 1`` of ``out`` is the ``i``-th)."""
+        text = self._text
+        offsets = np.frombuffer(text.buffers()[1], np.int32)[text.offset:text.offset + len(text) + 1]
+        data = memoryview(text.buffers()[2])
+        for k in rows.tolist():
+            piece = data[offsets[k]:offsets[k + 1]]
+            out.write(piece)
+            if piece[-1] != 10:  # the file's last line, without newline
+                out.write(b"\n")
+        return self.table.column("line").to_numpy()[rows].tolist()
 
     def lines(self, numbers: list[int]) -> list[RawRecord]:
         """The lines with these numbers (ascending), parsed by the Python reader."""
@@ -1019,7 +1120,7 @@ class _Loader:
         restore_threads = _one_thread(con) if self.fast else (lambda: None)
         # read_json reads the lines from files here (in memory where /dev/shm is)
         self.files = tempfile.TemporaryDirectory(prefix="antidistill-lines-", dir=_SHM if os.path.isdir(_SHM) else None)
-        self.pieces = 0
+        self.pieces = itertools.count()  # names of those files (taken by two threads: next() is atomic)
         try:
             for path in paths:
                 fmt = resolve_format(path, self.stream.fmt, self.stream.max_line_bytes)
@@ -1097,6 +1198,8 @@ class _Loader:
         Lines are taken in order, as the Python path does: a row DuckDB made
         is accepted (or a duplicate), a line it did not vouch for goes
         through the Python path, which counts and quarantines it."""
+        if parsed is not None and chunk.predict is not None and chunk.predict.any():
+            parsed = self._predicted(chunk, parser, parsed)
         if parsed is None:
             slow, fast_lines, fast_ids = chunk.table.column("line").to_pylist(), [], []
         else:
@@ -1144,19 +1247,29 @@ class _Loader:
             tables = [(name, kept.filter(pc.equal(kept.column("fast"), fast)).select(["line"]))
                       for name, fast in (("_ad_fast", True), ("_ad_chunk", False))]
             tables = [(name, lines) for name, lines in tables if lines.num_rows]
-            for i, (_, lines) in enumerate(tables):
-                parser.register(f"_ad_keep{i}", lines)
-            try:
-                union = " UNION ALL ".join(f"SELECT {_INSERT_COLUMNS} FROM {name} SEMI JOIN _ad_keep{i} USING (line)"
-                                           for i, (name, _) in enumerate(tables))
-                parser.execute(f"INSERT INTO {self.table} SELECT * FROM ({union}) ORDER BY source_line",
-                                    {"source_file": source_name})
-            finally:
-                for i in range(len(tables)):
-                    parser.unregister(f"_ad_keep{i}")
+            if len(tables) == 1 and tables[0][0] == "_ad_fast" and tables[0][1].num_rows == chunk.fast_ok:
+                # Every row _ad_fast vouched for is kept (kept rows are among
+                # them), and it holds them in line order: no join, no sort.
+                parser.execute(f"INSERT INTO {self.table} SELECT {_INSERT_COLUMNS} FROM _ad_fast WHERE ok",
+                               {"source_file": source_name})
+            else:
+                self._insert_kept(parser, tables, source_name)
         if rows:
             self._insert_arrow(EventStream._batch(rows))
         return stopped_at
+
+    def _insert_kept(self, parser: duckdb.DuckDBPyConnection, tables: list[tuple[str, pa.Table]], source_name: str) -> None:
+        """Insert the rows of the parser's tables (``_ad_fast``, ``_ad_chunk``) at the given lines, in line order."""
+        for i, (_, lines) in enumerate(tables):
+            parser.register(f"_ad_keep{i}", lines)
+        try:
+            union = " UNION ALL ".join(f"SELECT {_INSERT_COLUMNS} FROM {name} SEMI JOIN _ad_keep{i} USING (line)"
+                                       for i, (name, _) in enumerate(tables))
+            parser.execute(f"INSERT INTO {self.table} SELECT * FROM ({union}) ORDER BY source_line",
+                           {"source_file": source_name})
+        finally:
+            for i in range(len(tables)):
+                parser.unregister(f"_ad_keep{i}")
 
     def _parse_chunk(self, chunk: _Chunk, parser: duckdb.DuckDBPyConnection) -> pa.Table | None:
         """(line, ok, request_id, ip_check, fast) of the chunk's lines, in line
@@ -1167,9 +1280,9 @@ class _Loader:
         fast = self._fast(chunk, parser) if self.fast else None
         if fast is not None:
             # The lines the fast path read but did not vouch for go to Python
-            # (cheaper there than in _parse: most are /v1/predict lines, whose
-            # thousands of numbers _parse's JSON functions read several times);
-            # the lines it could not read, to _parse.
+            # (cheaper there than in _parse for /v1/predict lines of unusual
+            # shapes, whose thousands of numbers _parse's JSON functions read
+            # several times); the lines it could not read, to _parse.
             fast = fast.filter(pc.is_in(fast.column("line"), table.column("line")))  # not the null lines
             self.result.fast_lines += pc.sum(fast.column("ok")).as_py() or 0
             table = table.filter(pc.invert(pc.is_in(table.column("line"), fast.column("line"))))
@@ -1199,8 +1312,7 @@ class _Loader:
         pending, created, failures = [(0, chunk.table.num_rows)], False, 0
         while pending:
             start, stop = pending.pop()
-            path = os.path.join(self.files.name, f"{self.pieces}.jsonl")
-            self.pieces += 1
+            path = os.path.join(self.files.name, f"{next(self.pieces)}.jsonl")
             with open(path, "wb") as out:
                 first, count = chunk.write_lines(out, start, stop)
             params = {"path": path, "first": first, "max_object": max(16 << 20, 2 * self.stream.max_line_bytes)}
@@ -1222,7 +1334,61 @@ class _Loader:
             created = True
         if not created:
             return None
-        return _check_ips(parser.execute("SELECT line, ok, request_id, ip_check FROM _ad_fast ORDER BY line").to_arrow_table())
+        read = parser.execute("SELECT line, ok, request_id, ip_check FROM _ad_fast ORDER BY line").to_arrow_table()
+        chunk.fast_ok = pc.sum(read.column("ok")).as_py() or 0
+        return _check_ips(read)
+
+    def _predicted(self, chunk: _Chunk, parser: duckdb.DuckDBPyConnection, parsed: pa.Table) -> pa.Table:
+        """``parsed`` (see _parse_chunk) with the rows of the chunk's /v1/predict
+        lines read by _predict_sql (:meth:`_predict`) in place of the null rows
+        the fast path read for them. Run by the loading thread, while the
+        parse thread reads the next chunk (it has the most work of the three)."""
+        rows = np.flatnonzero(chunk.predict)
+        lines = chunk.table.column("line").to_numpy()[rows]
+        # only lines the fast path read as null rows (not those it left to _parse)
+        rows = rows[np.isin(lines, parsed.filter(parsed.column("fast")).column("line").to_numpy())]
+        if not len(rows):
+            return parsed
+        lines = self._predict(chunk, parser, rows)
+        read = parser.execute("SELECT line, ok, request_id, ip_check FROM _ad_fast WHERE line IN (SELECT unnest($lines::BIGINT[])) "
+                              "ORDER BY line", {"lines": lines}).to_arrow_table()
+        vouched = pc.sum(read.column("ok")).as_py() or 0
+        if chunk.fast_ok is not None:
+            chunk.fast_ok += vouched
+        read = _check_ips(read)
+        self.result.fast_lines += pc.sum(read.column("ok")).as_py() or 0
+        read = read.append_column("fast", pa.repeat(True, read.num_rows)).select(parsed.column_names).cast(parsed.schema)
+        others = parsed.filter(pc.invert(pc.is_in(parsed.column("line"), read.column("line"))))
+        return pa.concat_tables([others, read]).sort_by("line")
+
+    def _predict(self, chunk: _Chunk, parser: duckdb.DuckDBPyConnection, rows: np.ndarray) -> list[int]:
+        """Read these rows of the chunk (its /v1/predict lines) by _predict_sql:
+        their rows replace the null rows the fast path read in their place in
+        ``_ad_fast``. Where read_json fails on some, they are tried again in
+        halves (as in _fast); lines it fails on, or that do not give one row
+        a line, keep their null rows (not vouched for: to Python). Returns their line numbers."""
+        pending, failures = [(0, len(rows))], 0
+        while pending:
+            start, stop = pending.pop()
+            path = os.path.join(self.files.name, f"{next(self.pieces)}.jsonl")
+            with open(path, "wb") as out:
+                lines = chunk.write_rows(out, rows[start:stop])
+            params = {"path": path, "lines": lines, "max_object": max(16 << 20, 2 * self.stream.max_line_bytes)}
+            parser.execute("BEGIN TRANSACTION")
+            done = False
+            try:
+                parser.execute("DELETE FROM _ad_fast WHERE line IN (SELECT unnest($lines::BIGINT[]))", {"lines": lines})
+                done = parser.execute("INSERT INTO _ad_fast " + _predict_sql(), params).fetchone()[0] == len(lines)
+            except (duckdb.InvalidInputException, UnicodeDecodeError):
+                # (DuckDB's message quotes the line, and may not make UTF-8 itself)
+                failures += 1
+                if failures <= _FAST_TRIES and stop - start > 1:
+                    middle = (start + stop) // 2
+                    pending.extend([(middle, stop), (start, middle)])
+            finally:
+                os.unlink(path)
+                parser.execute("COMMIT" if done else "ROLLBACK")
+        return chunk.table.column("line").to_numpy()[rows].tolist()
 
     def _parse(self, lines: pa.Table, parser: duckdb.DuckDBPyConnection) -> pa.Table | None:
         """(line, ok, request_id, ip_check) of the chunk's lines flattened by
