@@ -204,6 +204,10 @@ def test_a_piece_joins_a_campaign_whatever_line_it_was_cut_along_but_not_one_wit
              {f"c{i}" for i in range(6)} | {f"p{i}" for i in range(16)}]
     assert len(merge_same_script([campaign, piece], users, campaign | piece)) == 2
     assert merge_same_script([campaign, piece], users, campaign | piece, pieces=1) == [campaign | piece]
+    # Two judged parts of the campaign merge first; the piece is still a
+    # piece afterwards (its flag follows it, not its old position).
+    halves = [set(sorted(campaign)[:60]), set(sorted(campaign)[60:])]
+    assert merge_same_script([*halves, piece], users, campaign | piece, pieces=1) == [campaign | piece]
     # A line of the campaign's own that the piece hardly uses still keeps
     # them apart: the piece runs another script.
     users.append(set(list(sorted(campaign))[:100]))

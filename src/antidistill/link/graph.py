@@ -284,14 +284,14 @@ def communities(ag: AccountGraph, seed: int = 0) -> list[list[str]]:
     line_users = set().union(*lines)
     groups = []
     for c in found:
-        groups.extend(_split_by_cores(g, sorted(names[i] for i in c), lines, line_users))
+        groups.extend(_split_by_cores(g, sorted(names[i] for i in c), lines, line_users, seed))
     groups = [sorted(c) for c in groups if len(c) >= 2]
     return sorted(groups, key=lambda c: (-len(c), c[0]))
 
 
 def _split_by_cores(g: nx.Graph, group: list[str], lines: list[set[str]] = (),
-                    line_users: set[str] | None = None) -> list[list[str]]:
-    """Split a community whose only ties between parts are shared text.
+                    line_users: set[str] | None = None, seed: int = 0) -> list[list[str]]:
+    """Split a community into the groups its cores and scripts make.
 
     A *core* is a set of at least ``MIN_CORE`` accounts connected by hard
     edges (shared payment, networks, sign-up data: links that stand without
@@ -314,12 +314,14 @@ def _split_by_cores(g: nx.Graph, group: list[str], lines: list[set[str]] = (),
     hard.add_nodes_from(group)
     hard.add_edges_from((a, b) for a, b, e in g.subgraph(group).edges(data=True) if e.get("hard", True))
     cores = [c for comp in nx.connected_components(hard) if len(comp) >= MIN_CORE
-             for c in _split_by_own_lines(hard.subgraph(comp), lines) if len(c) >= MIN_CORE]
+             for c in _split_by_own_lines(hard.subgraph(comp), lines, seed) if len(c) >= MIN_CORE]
     cores = sorted((sorted(c) for c in merge_same_script(cores, lines, members)), key=lambda c: (-len(c), c[0]))
     if not cores:
         return [group]
     place = {n: i for i, core in enumerate(cores) for n in core}
     pending = sorted(members - set(place))
+    if not pending:
+        return cores
     # Members whose lines say which core's script they run join it; the
     # others by their ties (below). Lines used outside the community are a
     # script too: members whose lines fit that better than any core's run
@@ -337,7 +339,7 @@ def _split_by_cores(g: nx.Graph, group: list[str], lines: list[set[str]] = (),
     return [c for c in out if c]
 
 
-def _split_by_own_lines(hard: nx.Graph, lines: list[set[str]]) -> list[set[str]]:
+def _split_by_own_lines(hard: nx.Graph, lines: list[set[str]], seed: int = 0) -> list[set[str]]:
     """Split a core (connected by hard ties) where two densely tied parts
     run scripts apart, each with a line of its own.
 
@@ -345,16 +347,16 @@ def _split_by_own_lines(hard: nx.Graph, lines: list[set[str]]) -> list[set[str]]
     window, or an e-mail domain, are joined by a few such ties between
     accounts otherwise tied among themselves. Louvain over the hard ties
     finds the dense parts; parts tied to each other are put back together
-    unless one has a line the other hardly uses (see
-    :func:`_script_likeness`), so a core with no text to tell its parts
-    apart (a logit-bias sweep, one card) is never cut.
+    unless one has a line the other hardly uses (:func:`_own_line_apart`,
+    over all shared lines), so a core with no text to tell its parts apart
+    (a logit-bias sweep, one card) is never cut.
     """
     nodes = sorted(hard)
     if len(nodes) < 2 * MIN_CORE:
         return [set(nodes)]
     index = {n: i for i, n in enumerate(nodes)}
     h = igraph.Graph(n=len(nodes), edges=sorted((min(index[a], index[b]), max(index[a], index[b])) for a, b in hard.edges()))
-    igraph.set_random_number_generator(random.Random(0))
+    igraph.set_random_number_generator(random.Random(seed))
     try:
         found = h.community_multilevel()
     finally:
@@ -391,8 +393,9 @@ def _place_by_ties(g: nx.Graph, place: dict[str, int], pending: list[str]) -> li
     depend on the order members are visited. A member's pull changes only
     when a neighbour is placed: pulls are kept per member and group, added
     to as neighbours are placed, and the best of each is kept in a heap.
-    (Edge weights are sums of a few halves, so adding them up in any order
-    gives the same totals.)"""
+    (With the default weights, multiples of a half, adding them up in any
+    order gives the same totals; with others the last bit may differ from
+    summing afresh, but every run adds them in the same order.)"""
     left = set(pending)
     pulls: dict[str, dict[int, float]] = {n: defaultdict(float) for n in pending}
     for n in pending:
@@ -431,8 +434,12 @@ def _place_by_script(cores: list[list[str]], pending: list[str], lines: list[set
     that is at least ``SCRIPT_FIT_RATIO`` times the next. Lines that several
     scripts use alike say nothing either way, a line only one script uses
     says a lot, whatever the cores' sizes (summed tie weight would send every
-    member that uses a popular line to the biggest core). Returns
-    ``member -> core index`` for the members whose lines decide.
+    member that uses a popular line to the biggest core). With ``outside``
+    (the accounts outside the community that use shared lines), a member
+    every line of which is used outside, and whose lines the outside
+    accounts' model fits ``SCRIPT_FIT_RATIO`` times better than every
+    core's, gets index ``len(cores)``: it runs another operation's script.
+    Returns ``member -> core index`` for the members whose lines decide.
     """
     n_cores = len(cores)
     if outside is not None:
@@ -503,7 +510,8 @@ def merge_same_script(groups: list[set[str]], lines: list[set[str]], scope: set[
             break
         _, i, j = best
         groups[i] |= groups.pop(j)
-        is_piece[i] = is_piece[i] and is_piece.pop(j)
+        j_piece = is_piece.pop(j)  # popped whatever group i is: flags stay in step
+        is_piece[i] = is_piece[i] and j_piece
     return groups
 
 
@@ -533,7 +541,8 @@ def _own_line_apart(a: set[str], b: set[str], lines: list[set[str]]) -> bool:
     """Whether ``a`` or ``b`` has a line of its own the other hardly uses."""
     for users in lines:
         in_a, in_b = len(users & a), len(users & b)
-        # The test only where the shares could make a line one's own.
+        # Fisher's test only where the shares alone could make the line one's
+        # own (p = 0 passes the test's part of _own).
         if _own(in_a, in_b, len(a), len(b), 0.0) and _own(
                 in_a, in_b, len(a), len(b), fisher_exact([[in_a, len(a) - in_a], [in_b, len(b) - in_b]])[1]):
             return True
