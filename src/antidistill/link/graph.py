@@ -281,16 +281,15 @@ def communities(ag: AccountGraph, seed: int = 0) -> list[list[str]]:
     finally:
         igraph.set_random_number_generator(random)
     lines = ag.script_lines()
-    line_users = set().union(*lines)
     groups = []
     for c in found:
-        groups.extend(_split_by_cores(g, sorted(names[i] for i in c), lines, line_users, seed))
+        groups.extend(_split_by_cores(g, sorted(names[i] for i in c), lines, seed))
     groups = [sorted(c) for c in groups if len(c) >= 2]
     return sorted(groups, key=lambda c: (-len(c), c[0]))
 
 
 def _split_by_cores(g: nx.Graph, group: list[str], lines: list[set[str]] = (),
-                    line_users: set[str] | None = None, seed: int = 0) -> list[list[str]]:
+                    seed: int = 0) -> list[list[str]]:
     """Split a community into the groups its cores and scripts make.
 
     A *core* is a set of at least ``MIN_CORE`` accounts connected by hard
@@ -304,7 +303,7 @@ def _split_by_cores(g: nx.Graph, group: list[str], lines: list[set[str]] = (),
     ``AccountGraph.script_lines``) are merged, see :func:`merge_same_script`.
     The other members join the core whose script their lines fit
     (:func:`_place_by_script`); members whose lines fit the script of the
-    accounts outside the community (``line_users`` minus its members) better
+    accounts outside the community (the other users of ``lines``) better
     than any core's form a group of their own. The rest join the group they
     are most strongly tied to (through members already placed, so chains of
     wording ties follow); members tied to none form a group of their own.
@@ -328,8 +327,7 @@ def _split_by_cores(g: nx.Graph, group: list[str], lines: list[set[str]] = (),
     # some other operation's script and only share a few popular lines with
     # this one (they form a group of their own, which merge_same_script may
     # later join to that operation).
-    outside = (set().union(*lines) if line_users is None else line_users) - members
-    place.update(_place_by_script(cores, pending, lines, outside))
+    place.update(_place_by_script(cores, pending, lines, members))
     pending = _place_by_ties(g, place, [n for n in pending if n not in place])
     out: list[list[str]] = [[] for _ in range(len(cores) + 1)]
     for n, k in place.items():
@@ -425,7 +423,7 @@ def _place_by_ties(g: nx.Graph, place: dict[str, int], pending: list[str]) -> li
 
 
 def _place_by_script(cores: list[list[str]], pending: list[str], lines: list[set[str]],
-                     outside: set[str] | None = None) -> dict[str, int]:
+                     community: set[str] | None = None) -> dict[str, int]:
     """Members whose script lines tell which core's script they run.
 
     Each core's line use is a multinomial over the shared lines (counts of
@@ -434,19 +432,18 @@ def _place_by_script(cores: list[list[str]], pending: list[str], lines: list[set
     that is at least ``SCRIPT_FIT_RATIO`` times the next. Lines that several
     scripts use alike say nothing either way, a line only one script uses
     says a lot, whatever the cores' sizes (summed tie weight would send every
-    member that uses a popular line to the biggest core). With ``outside``
-    (the accounts outside the community that use shared lines), a member
+    member that uses a popular line to the biggest core). With ``community``
+    (the members of the community the cores are in), the accounts outside
+    it that use each line are one more model: a member
     every line of which is used outside, and whose lines the outside
     accounts' model fits ``SCRIPT_FIT_RATIO`` times better than every
     core's, gets index ``len(cores)``: it runs another operation's script.
     Returns ``member -> core index`` for the members whose lines decide.
     """
     n_cores = len(cores)
-    if outside is not None:
-        cores = [*cores, outside]
     pending_set = set(pending)
     member_lines: dict[str, list[int]] = defaultdict(list)
-    counts: list[dict[int, int]] = [{} for _ in cores]
+    counts: list[dict[int, int]] = [{} for _ in range(n_cores + (community is not None))]
     core_sets = [set(c) for c in cores]
     for i, users in enumerate(lines):
         for n in users & pending_set:
@@ -455,6 +452,8 @@ def _place_by_script(cores: list[list[str]], pending: list[str], lines: list[set
             c = len(users & core)
             if c:
                 counts[k][i] = c
+        if community is not None and (c := len(users) - len(users & community)):
+            counts[-1][i] = c  # users outside the community
     vocab = {i for cnt in counts for i in cnt}
     if not vocab:
         return {}
@@ -470,7 +469,7 @@ def _place_by_script(cores: list[list[str]], pending: list[str], lines: list[set
         # Off-script only when every line it uses is used outside too: a
         # line no one outside uses is the community's own, whatever the
         # likelihoods (a small model is flatter than a big one).
-        if (outside is not None and all(i in counts[-1] for i in used)
+        if (community is not None and all(i in counts[-1] for i in used)
                 and fit[-1] - fit[ranked[0]] >= math.log(SCRIPT_FIT_RATIO)):
             fitted[n] = n_cores
         elif n_cores >= 2 and fit[ranked[0]] - fit[ranked[1]] >= math.log(SCRIPT_FIT_RATIO):
