@@ -96,6 +96,12 @@ _HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "te", "trailer"
 _JSON = b"application/json"
 
 
+def first_forwarded(value: str) -> str:
+    """The client address of an X-Forwarded-For value (its first entry),
+    without ASCII whitespace around it (read as latin-1, as headers are)."""
+    return value.split(",")[0].strip(" \t\n\r\x0b\x0c")
+
+
 @dataclass
 class GatewayConfig:
     """Everything ``antidistill gateway`` is started with."""
@@ -348,6 +354,12 @@ class Gateway:
             return decide(self.actions, self.verdicts.get(account, Verdict()), None, True)
         return self.decisions.get(account, ALLOW)
 
+    def default_decision(self) -> Decision:
+        """The decision for an account with no verdict and no override."""
+        if self.detector_failed and self.actions.fail_mode == "closed":
+            return decide(self.actions, Verdict(), None, True)
+        return ALLOW
+
     def decision_for(self, account: str, user: Any) -> tuple[Decision, str]:
         """The decision for one request, with its end user's if it names one; and whose token bucket throttles it."""
         decision = self.decision(account)
@@ -460,7 +472,7 @@ class Gateway:
         if self.config.trust_forwarded_for:
             fwd = headers.get(b"x-forwarded-for")
             if fwd:
-                return fwd.split(b",")[0].strip().decode("latin-1")
+                return first_forwarded(fwd.decode("latin-1"))
         if self.client_header:
             peer = headers.get(self.client_header)
             if peer:

@@ -57,7 +57,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from antidistill.gateway.actions import ALLOW, Decision, Refused
-from antidistill.gateway.app import _error_body, _too_large, blocked, throttled, too_large_declared, unauthorized
+from antidistill.gateway.app import _error_body, _too_large, blocked, first_forwarded, throttled, too_large_declared, unauthorized
 from antidistill.gateway.durable import log_files
 from antidistill.gateway.front_lua import LUA
 from antidistill.gateway.online import END_USER_SEP, utc_now_rfc3339
@@ -369,7 +369,7 @@ http {{
                 users = self._accounts_with_end_users()
                 for acct in users | {k[2:] for k in self.pushed if k.startswith("u:")}:
                     want["u:" + acct] = "1" if acct in users else None
-                default = self._encode(gw.decision("\x00no such account")) if gw.detector_failed else None
+                default = self._encode(gw.default_decision()) if gw.detector_failed else None
                 want["*"] = None if default is None or default.startswith("A") else default
             with_users: set[str] | None = None
             for key in keys:
@@ -586,7 +586,7 @@ http {{
         ip = r.get("ip")
         fwd = r.get("x")
         if fwd:
-            ip = fwd.split(",")[0].strip()
+            ip = first_forwarded(fwd)
         attrs = orjson.loads(r["g"]) if r.get("g") else None
         ts = utc_now_rfc3339(r["s"] + r["n"] / 1e9)
         event = self._event(r["r"], ts, r["a"], r.get("k"), ip, r.get("u"), endpoint, orjson.loads(r["q"]),
