@@ -526,3 +526,52 @@ def test_a_piece_too_thin_to_judge_alone_joins_the_campaign_whose_script_it_runs
     monkeypatch.setattr(campaigns, "communities", lambda ag: cut(ag)[1:])
     acc, result = scan(tmp_path / "piece", t)
     assert not result.campaigns and all(acc[q].verdict == "benign" for q in quiet)
+
+
+def test_quiet_members_whose_traffic_is_the_campaigns_script_are_lifted_but_not_apps_that_share_a_line(tmp_path):
+    # A harvest wraps its questions in script lines, one of them a line
+    # that asks for nothing our reasoning rule knows (a format). Its quiet members send one or two
+    # requests, each wrapped only in that phrasing: one by one they look
+    # like nothing, and nothing but the line ties them to the harvest. Their
+    # traffic is the harvest's script, so the campaign lifts them. A
+    # translation app whose texts happen to carry the same line, but which
+    # sends its own system prompt, and a customer who sends the line beside
+    # a line of its own that others use, are not just the script: not lifted.
+    quiet_line = "Format the whole answer as a numbered list under a short bold title, in plain words."
+    t = Traffic(43)
+    for k in range(12):
+        acct = f"op-{k}"
+        t.account(acct, created=f"2026-03-{10 + k:02d}T08:00:00Z", payment_fingerprint=f"card-op{k}", email_domain=f"op{k}.example")
+        for i in range(8):
+            line = quiet_line if i % 4 == 3 else SCRIPT_LINES[(k + i) % 3]
+            t.chat(acct, f"{t.rng.choice(DOMAIN_TOPICS)}: question {k}-{i}\n\n{line}",
+                   ip=f"100.{64 + k}.{i}.7", ua=f"client/{k}", content=LONG_ANSWER)
+    for k in range(6):
+        acct = f"quiet-{k}"
+        # Signed up with the mail domain of one of the harvest's accounts,
+        # which no one else uses (a line nobody tied to the harvest sends is
+        # common phrasing, see link.graph._stock_lines).
+        t.account(acct, created=f"2026-04-{10 + k:02d}T08:00:00Z", payment_fingerprint=f"card-q{k}", email_domain=f"op{k}.example")
+        for i in range(1 + k % 2):
+            t.chat(acct, f"{DOMAIN_TOPICS[(k + i) % len(DOMAIN_TOPICS)]}: quiet question {k}-{i}\n\n{quiet_line}",
+                   ip=f"100.{120 + k}.{i}.9", ua=f"client/q{k}", content=LONG_ANSWER)
+    t.account("translator", created="2025-02-03T08:00:00Z", email_domain="translate.example")
+    for i in range(3):
+        t.chat("translator", f"Text {i} to translate.\n\n{quiet_line}", ip="198.18.40.9", ua="app/translate",
+               system="Translate the following text from en to fr. Preserve formatting and placeholders.")
+    own_line = "Reply as our support bot would, with a short greeting and a link to the docs page."
+    for k in range(4):
+        acct = f"customer-{k}"
+        t.account(acct, created=f"2025-0{1 + k}-05T08:00:00Z", email_domain=f"cust{k}.example")
+        for i in range(4):
+            line = quiet_line if (k == 0 and i == 0) else own_line
+            t.chat(acct, f"my {DOMAIN_TOPICS[(k + i) % len(DOMAIN_TOPICS)]} export fails halfway\n\n{line}",
+                   ip=f"198.18.{50 + k}.9", ua=f"app/{k}")
+    acc, result = scan(tmp_path, t)
+    campaign = acc["op-0"].campaign_id
+    assert campaign is not None and all(acc[f"op-{k}"].campaign_id == campaign for k in range(12))
+    for k in range(6):
+        assert strength(acc[f"quiet-{k}"], "reasoning-harvest") < 0.1  # nothing in its own traffic
+        assert acc[f"quiet-{k}"].verdict != "benign" and acc[f"quiet-{k}"].campaign_id == campaign
+    assert acc["translator"].verdict == "benign" and acc["translator"].campaign_id is None
+    assert all(acc[f"customer-{k}"].verdict == "benign" for k in range(4))

@@ -25,11 +25,70 @@ PLATFORM_MIN_END_USERS = 5
 #: A shared instruction line counts as this group's own when at least this
 #: share of the accounts using it are in the group.
 SPECIFIC_WORDING_SHARE = 0.5
+#: A line is one of the group's script lines for a tactic when at least
+#: SCRIPT_OWN_SHARE of its users are the group's own members and at least
+#: SCRIPT_SHOWING_SHARE of its users, and MIN_SCRIPT_SHOWING of them, show
+#: the tactic on their own traffic (see :func:`script_runners`).
+SCRIPT_OWN_SHARE = 0.8
+SCRIPT_SHOWING_SHARE = 0.5
+MIN_SCRIPT_SHOWING = 5
 #: Link kinds found pairwise rather than through one shared value.
 EDGE_ONLY_LINKS = {
     "template": "prompts written from the same templates",
     "activity_sync": "active in the same 10-minute windows",
 }
+
+
+def script_runners(candidates: set[str], lines_of: dict[str, set], own_share: dict, line_users: dict,
+                   shows, prompts_of: dict[str, set[str]], prompt_users: dict[str, set[str]],
+                   member_set: set[str]) -> set[str]:
+    """The ``candidates`` whose traffic is the group's script for one tactic.
+
+    ``shows(account)`` says whether an account's own traffic shows the tactic;
+    ``lines_of`` maps a member to the shared instruction lines it sends
+    (common phrasing left out), ``own_share`` a line to the share of its
+    users that are the group's own members, ``line_users`` a line to its
+    users; ``prompts_of`` and ``prompt_users`` do the same for system prompts.
+
+    A *script line* of the group has at least ``SCRIPT_OWN_SHARE`` of its
+    users in the group and at least ``SCRIPT_SHOWING_SHARE`` (and
+    ``MIN_SCRIPT_SHOWING``) of them showing the tactic. A member runs the
+    script when it sends at least one script line, every other line it sends
+    is a line of the same tactic that other operations use (at least
+    ``MIN_SCRIPT_SHOWING`` users, most of the others showing the tactic: a
+    big operation's lines are spread over its pieces), and every system
+    prompt it sends is sent by a member who shows the tactic too. Anything
+    of its own (a line its users do not run for the tactic, a line too rare
+    to judge, an application's own system prompt) means its traffic is not
+    just the script: a translation app whose texts share a few lines with a
+    campaign's embedded answers, or a student who copied one line.
+    """
+    def showing(users: set[str]) -> int:
+        return sum(1 for a in users if shows(a))
+
+    tactic_line: dict = {}
+
+    def is_tactic_line(key, m: str) -> bool:
+        users = line_users[key]
+        if len(users) < MIN_SCRIPT_SHOWING:
+            return False
+        if key not in tactic_line:
+            tactic_line[key] = showing(users)
+        others = tactic_line[key] - bool(shows(m))
+        return others >= SCRIPT_SHOWING_SHARE * (len(users) - 1)
+
+    script = {key for key, share in own_share.items() if share >= SCRIPT_OWN_SHARE
+              and (n := showing(line_users[key])) >= max(MIN_SCRIPT_SHOWING, SCRIPT_SHOWING_SHARE * len(line_users[key]))}
+    out = set()
+    for m in candidates:
+        lines = lines_of.get(m, set())
+        if not lines & script:
+            continue
+        if not all(key in script or is_tactic_line(key, m) for key in lines):
+            continue
+        if all(any(shows(a) for a in (prompt_users[v] & member_set) - {m}) for v in prompts_of.get(m, ())):
+            out.add(m)
+    return out
 
 
 class _Judged(NamedTuple):
@@ -66,6 +125,24 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
     # A platform's traffic is many people's: it is judged on its own and per
     # end user, never pooled or lifted as one actor.
     platforms = set(agg.index[agg["n_end_users"] >= PLATFORM_MIN_END_USERS])
+    # Which system prompts each account sends (a member whose traffic is a
+    # campaign's script sends no prompt of its own).
+    prompts = fs.infra[fs.infra["kind"] == "system_prompt"]
+    prompts_of: dict[str, set[str]] = defaultdict(set)
+    prompt_users: dict[str, set[str]] = defaultdict(set)
+    for a, v in zip(prompts["account_id"], prompts["value"], strict=True):
+        prompts_of[a].add(v)
+        prompt_users[v].add(a)
+    # Every script line each account sends (not only those that became
+    # links: a line of its own that only honest accounts share says its
+    # traffic is not just a campaign's script), common phrasing left out.
+    line_users = {("instruction", key): accts for key, accts in
+                  (fs.templates.instructions.items() if fs.templates is not None else ())
+                  if ("instruction", key) not in ag.common}
+    lines_of: dict[str, set] = defaultdict(set)
+    for key, accts in line_users.items():
+        for a in accts:
+            lines_of[a].add(key)
     campaigns: list[Campaign] = []
     member_of: dict[str, str] = {}
 
@@ -148,6 +225,21 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
         # Joined members need ties beyond wording.
         wording_linked -= joined - infra_linked
         loosely_linked -= joined - infra_linked
+        script_bar = linkage.min_member_pattern_script_run
+        if script_bar is None:
+            script_bar = linkage.min_member_pattern_wording_linked
+        runs_script = {}
+        own_share = {key: len((line_users[key] & member_set) - joined) / len(line_users[key])
+                      for m in members for key in lines_of.get(m, ())}
+        for t, s in strengths.items():
+            if s >= linkage.min_campaign_evidence and script_bar < linkage.min_member_pattern_wording_linked:
+                bar = linkage.min_member_pattern_wording_linked
+
+                def shows(a: str, t: str = t, bar: float = bar) -> bool:
+                    return pattern.get(a, {}).get(t, 0.0) >= bar
+
+                runs_script[t] = script_runners(set(members) - platforms, lines_of, own_share, line_users, shows,
+                                                prompts_of, prompt_users, member_set)
         lifted = []
         for m in members:
             if m in platforms:
@@ -170,8 +262,13 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
             # A member is lifted for a tactic only when the campaign's pooled
             # traffic shows that tactic and the member's own traffic looks
             # like it: a strong member elsewhere in the group lends nothing.
+            # A member running the group's script for a tactic (joined
+            # pieces too: their lines do not count toward the group's own)
+            # needs only the script bar for it.
             lifts = {t: s for t, s in strengths.items()
-                     if need is not None and s >= linkage.min_campaign_evidence and pattern[m].get(t, 0.0) >= need}
+                     if s >= linkage.min_campaign_evidence
+                     and (need_t := script_bar if m in runs_script.get(t, ()) else need) is not None
+                     and pattern[m].get(t, 0.0) >= need_t}
             if lifts:
                 best = max(lifts.values())
                 new = max(score[m], linkage.lift * best)

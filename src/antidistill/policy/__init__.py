@@ -88,6 +88,9 @@ class Linkage(BaseModel):
     min_member_pattern_actor_linked: float = Field(ge=0, le=1)
     min_member_pattern_wording_linked: float = Field(ge=0, le=1)
     min_member_pattern_infra_only: float = Field(ge=0, le=1)
+    #: For a member whose traffic is the group's script (see
+    #: link.campaigns.script_runners); default: as for a wording tie.
+    min_member_pattern_script_run: float | None = Field(default=None, ge=0, le=1)
     #: In a group's pooled traffic no member counts for more than this many
     #: times the group's median member volume.
     pool_member_cap: float = Field(default=5.0, gt=0)
