@@ -390,3 +390,37 @@ def test_placing_by_ties_gives_what_working_out_every_pull_each_round_gives():
         fast, slow = dict(place), dict(place)
         assert _place_by_ties(g, fast, pending) == _place_by_ties_one_pass_at_a_time(g, slow, pending)
         assert list(fast.items()) == list(slow.items()), seed  # the same placements, in the same order
+
+
+def test_a_member_moves_to_the_campaign_its_lines_and_hard_ties_point_to():
+    import networkx as nx
+
+    from antidistill.link.campaigns import _move_to_own_operation
+
+    # Two harvests draw one phrasing ("shared") from the same phrasebook;
+    # "quiet" runs only that line and was put with the first, yet its mail
+    # domain and network are the second's. "loyal" sends the first's own
+    # line, and "wordy" is tied to the second by wording alone: both stay.
+    first = {f"a{k}" for k in range(5)} | {"quiet", "loyal", "wordy"}
+    second = {f"b{k}" for k in range(5)}
+    g = nx.Graph()
+    for grp in (first, second):
+        for x in grp:
+            for y in grp:
+                if x < y:
+                    g.add_edge(x, y, kinds=["instruction"])
+    for k in range(3):
+        g.add_edge("quiet", f"b{k}", kinds=["email_domain", "instruction"])
+        g.add_edge("loyal", f"b{k}", kinds=["network"])
+        g.add_edge("wordy", f"b{k}", kinds=["instruction"])
+    line_users = {("instruction", "own-a"): {"a0", "a1", "a2", "loyal"},
+                  ("instruction", "shared"): {"a0", "quiet", "loyal", "wordy"} | second}
+    lines_of = {"quiet": {("instruction", "shared")}, "wordy": {("instruction", "shared")},
+                "loyal": {("instruction", "own-a"), ("instruction", "shared")}}
+    tactics = {m: {"reasoning-harvest"} for m in first | second}
+    formed = [(set(first), 0.9, {"reasoning-harvest"}), (set(second), 0.9, {"reasoning-harvest"})]
+    out = _move_to_own_operation(formed, g, lines_of, line_users, tactics)
+    assert out[0][0] == first - {"quiet"} and out[1][0] == second | {"quiet"}
+    # A campaign that shows none of the tactics it was lifted for keeps it.
+    tactics["quiet"] = {"capability-sweep"}
+    assert _move_to_own_operation(formed, g, lines_of, line_users, tactics)[0][0] == first

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from antidistill.detect.base import TACTIC_AT, Detector, Signal, rollup, signal_dicts, tactic_evidence
-from antidistill.link.graph import ACTOR_KINDS, IDENTITY_KINDS, INFRA_KINDS, WORDING_KINDS, build_graph, communities, merge_same_script
+from antidistill.link.graph import (
+    ACTOR_KINDS, IDENTITY_KINDS, INFRA_KINDS, TEXT_KINDS, WORDING_KINDS, build_graph, communities, merge_same_script,
+)
 
 #: Detector strengths below this are not listed among an account's signals.
 SIGNAL_FLOOR = 0.01
@@ -32,6 +34,8 @@ SPECIFIC_WORDING_SHARE = 0.5
 SCRIPT_OWN_SHARE = 0.8
 SCRIPT_SHOWING_SHARE = 0.5
 MIN_SCRIPT_SHOWING = 5
+#: See :func:`_move_to_own_operation`.
+MOVE_TIE_RATIO = 2.0
 #: Link kinds found pairwise rather than through one shared value.
 EDGE_ONLY_LINKS = {
     "template": "prompts written from the same templates",
@@ -89,6 +93,47 @@ def script_runners(candidates: set[str], lines_of: dict[str, set], own_share: di
         if all(any(shows(a) for a in (prompt_users[v] & member_set) - {m}) for v in prompts_of.get(m, ())):
             out.add(m)
     return out
+
+
+def _move_to_own_operation(formed: list[tuple[set[str], float, set[str]]], g, lines_of: dict[str, set],
+                           line_users: dict, tactics: dict[str, set[str]]) -> list[tuple[set[str], float, set[str]]]:
+    """Members moved to the campaign they belong to.
+
+    Two operations can draw a few script lines from the same phrasebook, and
+    Louvain then puts some quiet accounts of one with the other. A member
+    moves from campaign C to campaign D when every script line it sends has
+    at least as many users in D as in C (and one has more), it is tied by
+    more than ``MOVE_TIE_RATIO`` times as many of D's members as of C's by
+    links that stand without text (a card, networks, sign-up data, a
+    client), and D shows a tactic it was lifted for. Moves are decided on
+    the campaigns as formed, so none depends on another.
+    """
+    if len(formed) < 2:
+        return formed
+    owner = {m: k for k, (members, _, _) in enumerate(formed) for m in members}
+    moves: dict[str, int] = {}
+    for m, here in owner.items():
+        lines = lines_of.get(m)
+        if not lines or len(formed[here][0]) <= 2:
+            continue
+        hard = defaultdict(int)
+        for o, e in g[m].items():
+            if o in owner and not TEXT_KINDS.issuperset(e["kinds"]):
+                hard[owner[o]] += 1
+        best = max((k for k in hard if k != here), key=lambda k: (hard[k], -k), default=None)
+        if best is None or hard[best] < 2 or hard[best] <= MOVE_TIE_RATIO * hard.get(here, 0):
+            continue
+        if not tactics[m] & formed[best][2]:
+            continue
+        there, home = formed[best][0], formed[here][0]
+        fits = [(len(line_users[key] & there), len(line_users[key] & home)) for key in lines]
+        if all(a >= b for a, b in fits) and any(a > b for a, b in fits):
+            moves[m] = best
+    out = [(set(members), c_score, c_tactics) for members, c_score, c_tactics in formed]
+    for m, k in moves.items():
+        out[owner[m]][0].discard(m)
+        out[k][0].add(m)
+    return [c for c in out if len(c[0]) >= 2]
 
 
 class _Judged(NamedTuple):
@@ -303,6 +348,7 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
     lines = ag.script_lines()
     flagged = set().union(*(j.flagged for j in judged))
     scope = flagged.union(*(showing for showing, _ in thin))
+    formed: list[tuple[set[str], float, set[str]]] = []
     for merged in merge_same_script([j.flagged for j in judged] + [set(t[0]) for t in thin], lines, scope, len(thin)):
         parts = [j for j in judged if j.flagged <= merged]
         if not parts:
@@ -319,6 +365,8 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
                 merged = merged | again.flagged
                 c_score = max(c_score, again.score)
                 c_tactics |= again.tactics
+        formed.append((merged, c_score, c_tactics))
+    for merged, c_score, c_tactics in _move_to_own_operation(formed, g, lines_of, line_users, tactics):
         lifted = sorted(merged)
         cid = "cmp-" + hashlib.sha256("\n".join(lifted).encode()).hexdigest()[:12]
         for m in lifted:
