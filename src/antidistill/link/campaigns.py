@@ -82,7 +82,7 @@ def script_runners(candidates: set[str], lines_of: dict[str, set], own_share: di
         return others >= SCRIPT_SHOWING_SHARE * (len(users) - 1)
 
     script = {key for key, share in own_share.items() if share >= SCRIPT_OWN_SHARE
-              and (n := showing(line_users[key])) >= max(MIN_SCRIPT_SHOWING, SCRIPT_SHOWING_SHARE * len(line_users[key]))}
+              and showing(line_users[key]) >= max(MIN_SCRIPT_SHOWING, SCRIPT_SHOWING_SHARE * len(line_users[key]))}
     out = set()
     for m in candidates:
         lines = lines_of.get(m, set())
