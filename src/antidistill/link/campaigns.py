@@ -136,6 +136,13 @@ def _move_to_own_operation(formed: list[tuple[set[str], float, set[str]]], g, li
     return [c for c in out if len(c[0]) >= 2]
 
 
+def _runs_other_tactic(pats: dict[str, float], tactic: str, bar: float) -> bool:
+    """Whether an account's own traffic shows another tactic (at least
+    ``bar``) more than ``tactic``."""
+    mine = pats.get(tactic, 0.0)
+    return any(v >= bar and v > mine for other, v in pats.items() if other != tactic)
+
+
 class _Judged(NamedTuple):
     """A group judged a campaign: its flagged members, score and tactics,
     and every member it was judged on."""
@@ -220,10 +227,25 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
         strengths: dict[str, float] = {}
         camp_signals: list[dict[str, Any]] = []
         pooled, weights = pool_of(members)
+        # Each tactic is judged on the members that could be running it: not
+        # those whose own traffic shows another tactic more (a campaign that
+        # shares a community with an operation of another tactic must not
+        # hide under its volume), and not strangers tied to the group by
+        # shared wording alone whose traffic shows nothing (people pulled in
+        # by a popular line would drown a campaign spread thin). Honest
+        # accounts tied by a network or sign-up data stay in the pool: a
+        # lab's quiet colleagues keep their lab from looking like a campaign.
+        member_set = set(members)
+        standing = {m for m in pooled if m in candidates
+                    or any(o in member_set and not TEXT_KINDS.issuperset(e["kinds"]) for o, e in g[m].items())}
         for d in detectors if pooled else ():
             if not d.tactic or not getattr(d, "campaign_level", True):
                 continue
-            sc = d.score(rollup(measurements[d.name], {gid: pooled}, weights), fs).get(gid)
+            bar = linkage.min_member_pattern_wording_linked
+            tactic_pool = [m for m in pooled if m in standing and not _runs_other_tactic(pattern.get(m, {}), d.tactic, bar)]
+            if not tactic_pool:
+                continue
+            sc = d.score(rollup(measurements[d.name], {gid: tactic_pool}, weights), fs).get(gid)
             if sc is not None:
                 strengths[d.tactic] = max(strengths.get(d.tactic, 0.0), sc.strength)
                 if sc.strength >= SIGNAL_FLOOR:
@@ -232,7 +254,6 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
         if c_score < policy.verdicts.suspicious:
             return None
         c_tactics = {t for t, s in strengths.items() if s >= TACTIC_AT} | set().union(*(tactics[m] for m in members))
-        member_set = set(members)
         # Tied by actor links to two other members (one if there is only one
         # other): a single shared phrase with one member is how a stranger
         # who copied a popular prompt looks, too.
