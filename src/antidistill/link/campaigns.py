@@ -34,6 +34,11 @@ SPECIFIC_WORDING_SHARE = 0.5
 SCRIPT_OWN_SHARE = 0.8
 SCRIPT_SHOWING_SHARE = 0.5
 MIN_SCRIPT_SHOWING = 5
+#: A member Louvain put elsewhere is adopted by a campaign whose script it
+#: runs when its lines have at least this share of their users in the
+#: campaign (lower than SCRIPT_OWN_SHARE: its own traffic must also look
+#: like the tactic, see form_campaigns).
+ADOPT_OWN_SHARE = 0.5
 #: See :func:`_move_to_own_operation`.
 MOVE_TIE_RATIO = 2.0
 #: Link kinds found pairwise rather than through one shared value.
@@ -45,7 +50,7 @@ EDGE_ONLY_LINKS = {
 
 def script_runners(candidates: set[str], lines_of: dict[str, set], own_share: dict, line_users: dict,
                    shows, prompts_of: dict[str, set[str]], prompt_users: dict[str, set[str]],
-                   member_set: set[str]) -> set[str]:
+                   member_set: set[str], own_bar: float = SCRIPT_OWN_SHARE) -> set[str]:
     """The ``candidates`` whose traffic is the group's script for one tactic.
 
     ``shows(account)`` says whether an account's own traffic shows the tactic;
@@ -81,7 +86,7 @@ def script_runners(candidates: set[str], lines_of: dict[str, set], own_share: di
         others = tactic_line[key] - bool(shows(m))
         return others >= SCRIPT_SHOWING_SHARE * (len(users) - 1)
 
-    script = {key for key, share in own_share.items() if share >= SCRIPT_OWN_SHARE
+    script = {key for key, share in own_share.items() if share >= own_bar
               and showing(line_users[key]) >= max(MIN_SCRIPT_SHOWING, SCRIPT_SHOWING_SHARE * len(line_users[key]))}
     out = set()
     for m in candidates:
@@ -387,7 +392,44 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
                 c_score = max(c_score, again.score)
                 c_tactics |= again.tactics
         formed.append((merged, c_score, c_tactics))
-    for merged, c_score, c_tactics in _move_to_own_operation(formed, g, lines_of, line_users, tactics):
+    formed = _move_to_own_operation(formed, g, lines_of, line_users, tactics)
+    # Louvain can leave a quiet member of a big operation in a community of
+    # others' (a popular line it shares with them weighs more than anything
+    # it shares with its own). A member whose own traffic looks like a
+    # campaign's tactic and whose traffic is that campaign's script (see
+    # script_runners) is adopted by it, wherever Louvain put it.
+    adopt_bar = linkage.min_member_pattern_wording_linked
+    adopted: set[str] = set()
+    for merged, c_score, c_tactics in sorted(formed, key=lambda c: -len(c[0])):
+        if c_score < linkage.min_campaign_evidence:
+            continue
+        for t in sorted(c_tactics):
+            def shows(a: str, t: str = t) -> bool:
+                return pattern.get(a, {}).get(t, 0.0) >= adopt_bar
+
+            # ... and which something beyond text ties to the campaign (a
+            # network, a client, sign-up data, a card): a stranger who
+            # copies the campaign's lines under questions of its own looks
+            # the same in its text.
+            quiet = {a for a in g if shows(a) and a not in adopted and a not in platforms
+                     and policy.verdict(score[a]) == "benign" and lines_of.get(a)
+                     and any(o in merged and not TEXT_KINDS.issuperset(e["kinds"]) for o, e in g[a].items())}
+            if not quiet:
+                continue
+            own_share = {key: len(line_users[key] & merged) / len(line_users[key]) for a in quiet for key in lines_of[a]}
+            own_share.update({key: len(line_users[key] & merged) / len(line_users[key])
+                              for a in merged for key in lines_of.get(a, ())})
+            for a in script_runners(quiet, lines_of, own_share, line_users, shows, prompts_of, prompt_users, merged,
+                                    ADOPT_OWN_SHARE):
+                new = max(score[a], linkage.lift * c_score)
+                if policy.verdict(new) == "benign":
+                    continue
+                score[a] = new
+                signals[a].append(Signal("campaign_evidence", c_score).to_dict())
+                tactics[a] |= {t}
+                adopted.add(a)
+                merged.add(a)
+    for merged, c_score, c_tactics in formed:
         lifted = sorted(merged)
         cid = "cmp-" + hashlib.sha256("\n".join(lifted).encode()).hexdigest()[:12]
         for m in lifted:
