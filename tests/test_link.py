@@ -395,7 +395,7 @@ def test_placing_by_ties_gives_what_working_out_every_pull_each_round_gives():
 def test_a_member_moves_to_the_campaign_its_lines_and_hard_ties_point_to():
     import networkx as nx
 
-    from antidistill.link.campaigns import _move_to_own_operation
+    from antidistill.link.campaigns import _move_to_own_operation, _Texts
 
     # Two harvests draw one phrasing ("shared") from the same phrasebook;
     # "quiet" runs only that line and was put with the first, yet its mail
@@ -419,8 +419,8 @@ def test_a_member_moves_to_the_campaign_its_lines_and_hard_ties_point_to():
                 "loyal": {("instruction", "own-a"), ("instruction", "shared")}}
     tactics = {m: {"reasoning-harvest"} for m in first | second}
     formed = [(set(first), 0.9, {"reasoning-harvest"}), (set(second), 0.9, {"reasoning-harvest"})]
-    out = _move_to_own_operation(formed, g, lines_of, line_users, tactics)
+    out = _move_to_own_operation(formed, g, _Texts(line_users, lines_of, {}, {}), tactics)
     assert out[0][0] == first - {"quiet"} and out[1][0] == second | {"quiet"}
     # A campaign that shows none of the tactics it was lifted for keeps it.
     tactics["quiet"] = {"capability-sweep"}
-    assert _move_to_own_operation(formed, g, lines_of, line_users, tactics)[0][0] == first
+    assert _move_to_own_operation(formed, g, _Texts(line_users, lines_of, {}, {}), tactics)[0][0] == first

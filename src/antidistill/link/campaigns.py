@@ -30,7 +30,7 @@ SPECIFIC_WORDING_SHARE = 0.5
 #: A line is one of the group's script lines for a tactic when at least
 #: SCRIPT_OWN_SHARE of its users are the group's own members and at least
 #: SCRIPT_SHOWING_SHARE of its users, and MIN_SCRIPT_SHOWING of them, show
-#: the tactic on their own traffic (see :func:`script_runners`).
+#: the tactic on their own traffic (see :meth:`_Texts.script_runners`).
 SCRIPT_OWN_SHARE = 0.8
 SCRIPT_SHOWING_SHARE = 0.5
 MIN_SCRIPT_SHOWING = 5
@@ -48,60 +48,90 @@ EDGE_ONLY_LINKS = {
 }
 
 
-def script_runners(candidates: set[str], lines_of: dict[str, set], own_share: dict, line_users: dict,
-                   shows, prompts_of: dict[str, set[str]], prompt_users: dict[str, set[str]],
-                   member_set: set[str], own_bar: float = SCRIPT_OWN_SHARE) -> set[str]:
-    """The ``candidates`` whose traffic is the group's script for one tactic.
+@dataclass
+class _Texts:
+    """What each account sends that a script is made of: the shared
+    instruction lines (every one, not only those that became links; common
+    phrasing left out) and the system prompts."""
 
-    ``shows(account)`` says whether an account's own traffic shows the tactic;
-    ``lines_of`` maps a member to the shared instruction lines it sends
-    (common phrasing left out), ``own_share`` a line to the share of its
-    users that are the group's own members, ``line_users`` a line to its
-    users; ``prompts_of`` and ``prompt_users`` do the same for system prompts.
+    line_users: dict[tuple[str, str], set[str]]
+    lines_of: dict[str, set[tuple[str, str]]]
+    prompt_users: dict[str, set[str]]
+    prompts_of: dict[str, set[str]]
 
-    A *script line* of the group has at least ``SCRIPT_OWN_SHARE`` of its
-    users in the group and at least ``SCRIPT_SHOWING_SHARE`` (and
-    ``MIN_SCRIPT_SHOWING``) of them showing the tactic. A member runs the
-    script when it sends at least one script line, every other line it sends
-    is a line of the same tactic that other operations use (at least
-    ``MIN_SCRIPT_SHOWING`` users, most of the others showing the tactic: a
-    big operation's lines are spread over its pieces), and every system
-    prompt it sends is sent by a member who shows the tactic too. Anything
-    of its own (a line its users do not run for the tactic, a line too rare
-    to judge, an application's own system prompt) means its traffic is not
-    just the script: a translation app whose texts share a few lines with a
-    campaign's embedded answers, or a student who copied one line.
-    """
-    def showing(users: set[str]) -> int:
-        return sum(1 for a in users if shows(a))
+    @classmethod
+    def of(cls, fs, common: set[tuple[str, str]]) -> _Texts:
+        line_users = {("instruction", key): accts for key, accts in
+                      (fs.templates.instructions.items() if fs.templates is not None else ())
+                      if ("instruction", key) not in common}
+        lines_of: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        for key, accts in line_users.items():
+            for a in accts:
+                lines_of[a].add(key)
+        prompts = fs.infra[fs.infra["kind"] == "system_prompt"]
+        prompts_of: dict[str, set[str]] = defaultdict(set)
+        prompt_users: dict[str, set[str]] = defaultdict(set)
+        for a, v in zip(prompts["account_id"], prompts["value"], strict=True):
+            prompts_of[a].add(v)
+            prompt_users[v].add(a)
+        return cls(line_users, lines_of, prompt_users, prompts_of)
 
-    tactic_line: dict = {}
+    def script_runners(self, candidates: set[str], group: set[str], shows, own_bar: float = SCRIPT_OWN_SHARE,
+                       not_own: frozenset[str] = frozenset()) -> set[str]:
+        """The ``candidates`` whose traffic is ``group``'s script for one
+        tactic; ``shows(account)`` says whether an account's own traffic
+        shows that tactic, and members in ``not_own`` do not count toward
+        which lines are the group's.
 
-    def is_tactic_line(key, m: str) -> bool:
-        users = line_users[key]
-        if len(users) < MIN_SCRIPT_SHOWING:
-            return False
-        if key not in tactic_line:
-            tactic_line[key] = showing(users)
-        others = tactic_line[key] - bool(shows(m))
-        return others >= SCRIPT_SHOWING_SHARE * (len(users) - 1)
+        A *script line* of the group has at least ``own_bar`` of its users in
+        the group and at least ``SCRIPT_SHOWING_SHARE`` (and
+        ``MIN_SCRIPT_SHOWING``) of them showing the tactic. A member runs the
+        script when it sends at least one script line, every other line it
+        sends is a line of the same tactic that other operations use (at
+        least ``MIN_SCRIPT_SHOWING`` users, most of the others showing the
+        tactic: a big operation's lines are spread over its pieces), and every
+        system prompt it sends is sent by a member who shows the tactic too.
+        Anything of its own (a line its users do not run for the tactic, a
+        line too rare to judge, an application's own system prompt) means its
+        traffic is not just the script: a translation app whose texts share a
+        few lines with a campaign's embedded answers, or a student who copied
+        one line.
+        """
+        showing: dict = {}
 
-    script = {key for key, share in own_share.items() if share >= own_bar
-              and showing(line_users[key]) >= max(MIN_SCRIPT_SHOWING, SCRIPT_SHOWING_SHARE * len(line_users[key]))}
-    out = set()
-    for m in candidates:
-        lines = lines_of.get(m, set())
-        if not lines & script:
-            continue
-        if not all(key in script or is_tactic_line(key, m) for key in lines):
-            continue
-        if all(any(shows(a) for a in (prompt_users[v] & member_set) - {m}) for v in prompts_of.get(m, ())):
-            out.add(m)
-    return out
+        def shown(key) -> int:
+            if key not in showing:
+                showing[key] = sum(1 for a in self.line_users[key] if shows(a))
+            return showing[key]
+
+        def is_script(key) -> bool:
+            users = self.line_users[key]
+            return (len((users & group) - not_own) >= own_bar * len(users)
+                    and shown(key) >= max(MIN_SCRIPT_SHOWING, SCRIPT_SHOWING_SHARE * len(users)))
+
+        def is_tactic_line(key, m: str) -> bool:
+            users = self.line_users[key]
+            return (len(users) >= MIN_SCRIPT_SHOWING
+                    and shown(key) - bool(shows(m)) >= SCRIPT_SHOWING_SHARE * (len(users) - 1))
+
+        out = set()
+        for m in candidates:
+            lines = self.lines_of.get(m, set())
+            script = {key for key in lines if is_script(key)}
+            if (script and all(key in script or is_tactic_line(key, m) for key in lines)
+                    and all(any(shows(a) for a in (self.prompt_users[v] & group) - {m}) for v in self.prompts_of.get(m, ()))):
+                out.add(m)
+        return out
 
 
-def _move_to_own_operation(formed: list[tuple[set[str], float, set[str]]], g, lines_of: dict[str, set],
-                           line_users: dict, tactics: dict[str, set[str]]) -> list[tuple[set[str], float, set[str]]]:
+def _tied_beyond_text(g, m: str, group) -> bool:
+    """Whether a link that stands without shared text (a card, a network,
+    sign-up data, a client) ties ``m`` to a member of ``group``."""
+    return any(o in group and not TEXT_KINDS.issuperset(e["kinds"]) for o, e in g[m].items())
+
+
+def _move_to_own_operation(formed: list[tuple[set[str], float, set[str]]], g, texts: _Texts,
+                           tactics: dict[str, set[str]]) -> list[tuple[set[str], float, set[str]]]:
     """Members moved to the campaign they belong to.
 
     Two operations can draw a few script lines from the same phrasebook, and
@@ -118,7 +148,7 @@ def _move_to_own_operation(formed: list[tuple[set[str], float, set[str]]], g, li
     owner = {m: k for k, (members, _, _) in enumerate(formed) for m in members}
     moves: dict[str, int] = {}
     for m, here in owner.items():
-        lines = lines_of.get(m)
+        lines = texts.lines_of.get(m)
         if not lines or len(formed[here][0]) <= 2:
             continue
         hard = defaultdict(int)
@@ -131,7 +161,7 @@ def _move_to_own_operation(formed: list[tuple[set[str], float, set[str]]], g, li
         if not tactics[m] & formed[best][2]:
             continue
         there, home = formed[best][0], formed[here][0]
-        fits = [(len(line_users[key] & there), len(line_users[key] & home)) for key in lines]
+        fits = [(len(texts.line_users[key] & there), len(texts.line_users[key] & home)) for key in lines]
         if all(a >= b for a, b in fits) and any(a > b for a, b in fits):
             moves[m] = best
     out = [(set(members), c_score, c_tactics) for members, c_score, c_tactics in formed]
@@ -182,26 +212,16 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
     # A platform's traffic is many people's: it is judged on its own and per
     # end user, never pooled or lifted as one actor.
     platforms = set(agg.index[agg["n_end_users"] >= PLATFORM_MIN_END_USERS])
-    # Which system prompts each account sends (a member whose traffic is a
-    # campaign's script sends no prompt of its own).
-    prompts = fs.infra[fs.infra["kind"] == "system_prompt"]
-    prompts_of: dict[str, set[str]] = defaultdict(set)
-    prompt_users: dict[str, set[str]] = defaultdict(set)
-    for a, v in zip(prompts["account_id"], prompts["value"], strict=True):
-        prompts_of[a].add(v)
-        prompt_users[v].add(a)
-    # Every script line each account sends (not only those that became
-    # links: a line of its own that only honest accounts share says its
-    # traffic is not just a campaign's script), common phrasing left out.
-    line_users = {("instruction", key): accts for key, accts in
-                  (fs.templates.instructions.items() if fs.templates is not None else ())
-                  if ("instruction", key) not in ag.common}
-    lines_of: dict[str, set] = defaultdict(set)
-    for key, accts in line_users.items():
-        for a in accts:
-            lines_of[a].add(key)
+    # What each account sends of a script (a member whose traffic is a
+    # campaign's script sends no line or system prompt of its own).
+    texts = _Texts.of(fs, ag.common)
     campaigns: list[Campaign] = []
     member_of: dict[str, str] = {}
+
+    def shows_tactic(t: str):
+        """Whether an account's own traffic shows tactic ``t`` (its pattern
+        at least the wording bar)."""
+        return lambda a: pattern.get(a, {}).get(t, 0.0) >= linkage.min_member_pattern_wording_linked
 
     def pool_of(members: list[str]) -> tuple[list[str], dict[str, float]]:
         """The members whose traffic a group is judged on, and the weight of
@@ -241,8 +261,7 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
         # accounts tied by a network or sign-up data stay in the pool: a
         # lab's quiet colleagues keep their lab from looking like a campaign.
         member_set = set(members)
-        standing = {m for m in pooled if m in candidates
-                    or any(o in member_set and not TEXT_KINDS.issuperset(e["kinds"]) for o, e in g[m].items())}
+        standing = {m for m in pooled if m in candidates or _tied_beyond_text(g, m, member_set)}
         for d in detectors if pooled else ():
             if not d.tactic or not getattr(d, "campaign_level", True):
                 continue
@@ -300,17 +319,9 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
         if script_bar is None:
             script_bar = linkage.min_member_pattern_wording_linked
         runs_script = {}
-        own_share = {key: len((line_users[key] & member_set) - joined) / len(line_users[key])
-                      for m in members for key in lines_of.get(m, ())}
         for t, s in strengths.items():
             if s >= linkage.min_campaign_evidence and script_bar < linkage.min_member_pattern_wording_linked:
-                bar = linkage.min_member_pattern_wording_linked
-
-                def shows(a: str, t: str = t, bar: float = bar) -> bool:
-                    return pattern.get(a, {}).get(t, 0.0) >= bar
-
-                runs_script[t] = script_runners(set(members) - platforms, lines_of, own_share, line_users, shows,
-                                                prompts_of, prompt_users, member_set)
+                runs_script[t] = texts.script_runners(member_set - platforms, member_set, shows_tactic(t), not_own=joined)
         lifted = []
         for m in members:
             if m in platforms:
@@ -392,35 +403,26 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
                 c_score = max(c_score, again.score)
                 c_tactics |= again.tactics
         formed.append((merged, c_score, c_tactics))
-    formed = _move_to_own_operation(formed, g, lines_of, line_users, tactics)
+    formed = _move_to_own_operation(formed, g, texts, tactics)
     # Louvain can leave a quiet member of a big operation in a community of
     # others' (a popular line it shares with them weighs more than anything
     # it shares with its own). A member whose own traffic looks like a
     # campaign's tactic and whose traffic is that campaign's script (see
-    # script_runners) is adopted by it, wherever Louvain put it.
-    adopt_bar = linkage.min_member_pattern_wording_linked
+    # _Texts.script_runners) is adopted by it, wherever Louvain put it.
     adopted: set[str] = set()
     for merged, c_score, c_tactics in sorted(formed, key=lambda c: -len(c[0])):
         if c_score < linkage.min_campaign_evidence:
             continue
         for t in sorted(c_tactics):
-            def shows(a: str, t: str = t) -> bool:
-                return pattern.get(a, {}).get(t, 0.0) >= adopt_bar
-
+            shows = shows_tactic(t)
             # ... and which something beyond text ties to the campaign (a
             # network, a client, sign-up data, a card): a stranger who
             # copies the campaign's lines under questions of its own looks
             # the same in its text.
             quiet = {a for a in g if shows(a) and a not in adopted and a not in platforms
-                     and policy.verdict(score[a]) == "benign" and lines_of.get(a)
-                     and any(o in merged and not TEXT_KINDS.issuperset(e["kinds"]) for o, e in g[a].items())}
-            if not quiet:
-                continue
-            own_share = {key: len(line_users[key] & merged) / len(line_users[key]) for a in quiet for key in lines_of[a]}
-            own_share.update({key: len(line_users[key] & merged) / len(line_users[key])
-                              for a in merged for key in lines_of.get(a, ())})
-            for a in script_runners(quiet, lines_of, own_share, line_users, shows, prompts_of, prompt_users, merged,
-                                    ADOPT_OWN_SHARE):
+                     and policy.verdict(score[a]) == "benign" and texts.lines_of.get(a)
+                     and _tied_beyond_text(g, a, merged)}
+            for a in texts.script_runners(quiet, merged, shows, ADOPT_OWN_SHARE):
                 new = max(score[a], linkage.lift * c_score)
                 if policy.verdict(new) == "benign":
                     continue
