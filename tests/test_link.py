@@ -191,6 +191,29 @@ def test_a_piece_cut_out_along_one_line_is_not_told_apart_by_that_line():
     assert sorted(map(len, merge_same_script([big, piece], users, big | piece))) == [15, 200]
 
 
+def test_a_line_most_of_whose_users_are_elsewhere_is_no_groups_own_when_asked():
+    from antidistill.link.graph import merge_same_script
+
+    # One operation cut in two (300 and 40 accounts): both draw lines 0-1
+    # alike. Line 2 is phrasing another operation (80 accounts) sends on
+    # most requests; the 40 happen to send it more than the 300 do.
+    big = {f"b{i}" for i in range(300)}
+    cut = {f"c{i}" for i in range(40)}
+    other = {f"o{i}" for i in range(80)}
+    users = _script_users({"b": [0.6, 0.4, 0.05, 0.0], "c": [0.6, 0.4, 0.7, 0.0], "o": [0.0, 0.0, 0.9, 0.9]},
+                          {"b": sorted(big), "c": sorted(cut), "o": sorted(other)}, seed=5)
+    scope = big | cut | other
+    # Strictly, line 2 is the 40's own: they stay apart.
+    assert sorted(map(len, merge_same_script([big, cut, other], users, scope))) == [40, 80, 300]
+    # Most of line 2's users are the other operation's, so it is not the
+    # 40's own; the other operation keeps its own line 3 and stays apart.
+    merged = merge_same_script([big, cut, other], users, scope, own_needs_most_users=True)
+    assert sorted(map(len, merged)) == [80, 340] and big | cut in merged
+    # A line the 40 hold most users of is still theirs.
+    users[2] = {f"c{i}" for i in range(30)} | {f"b{i}" for i in range(10)} | {f"o{i}" for i in range(5)}
+    assert sorted(map(len, merge_same_script([big, cut, other], users, scope, own_needs_most_users=True))) == [40, 80, 300]
+
+
 def test_a_piece_joins_a_campaign_whatever_line_it_was_cut_along_but_not_one_with_lines_it_lacks():
     from antidistill.link.graph import merge_same_script
 

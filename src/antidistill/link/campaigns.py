@@ -403,7 +403,20 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
                 c_score = max(c_score, again.score)
                 c_tactics |= again.tactics
         formed.append((merged, c_score, c_tactics))
-    formed = _move_to_own_operation(formed, g, texts, tactics)
+    # Then campaigns still apart only by lines most of whose users are
+    # elsewhere (phrasing other operations and ordinary users draw from too:
+    # Louvain can cut an operation along it) are one. This comes after the
+    # first merging so that groups sharing lines of their own have joined
+    # already: a small part of an operation, its lines used by its other
+    # parts too, would otherwise join whichever big campaign its common lines
+    # fit. Only flagged members are joined: judging the union again would
+    # pool in the members each campaign's judgment left benign.
+    formed_scope = scope.union(*(f[0] for f in formed))
+    joined = []
+    for merged in merge_same_script([set(f[0]) for f in formed], lines, formed_scope, own_needs_most_users=True):
+        together = [f for f in formed if f[0] <= merged]
+        joined.append((merged, max(f[1] for f in together), set().union(*(f[2] for f in together))))
+    formed = _move_to_own_operation(joined, g, texts, tactics)
     # Louvain can leave a quiet member of a big operation in a community of
     # others' (a popular line it shares with them weighs more than anything
     # it shares with its own). A member whose own traffic looks like a

@@ -478,7 +478,7 @@ def _place_by_script(cores: list[list[str]], pending: list[str], lines: list[set
 
 
 def merge_same_script(groups: list[set[str]], lines: list[set[str]], scope: set[str],
-                      pieces: int = 0) -> list[set[str]]:
+                      pieces: int = 0, own_needs_most_users: bool = False) -> list[set[str]]:
     """Merge groups of accounts that run the same script.
 
     ``lines`` are the accounts using each shared script line; only lines
@@ -494,15 +494,22 @@ def merge_same_script(groups: list[set[str]], lines: list[set[str]], scope: set[
     The last ``pieces`` groups are pieces community detection cut along
     lines (it groups accounts by what they share), so a line of a piece's
     own says nothing: only the other side's own lines keep it apart.
+
+    With ``own_needs_most_users``, a line is a group's own only if that
+    group holds at least half of the line's users: a line most of whose
+    users are elsewhere (other operations, ordinary users) is phrasing many
+    draw from, and community detection can cut one operation along it.
     """
     groups = [set(c) for c in groups]
     is_piece = [k >= len(groups) - pieces for k in range(len(groups))]
-    theirs = [u & scope for u in lines if len(u & scope) >= 2 and 2 * len(u & scope) >= len(u)]
+    kept = [u for u in lines if len(u & scope) >= 2 and 2 * len(u & scope) >= len(u)]
+    theirs = [u & scope for u in kept]
+    users = [len(u) for u in kept] if own_needs_most_users else None
     while len(groups) > 1 and theirs:
         best = None
         for i in range(len(groups)):
             for j in range(i + 1, len(groups)):
-                like = _script_likeness(groups[i], groups[j], theirs, is_piece[i], is_piece[j])
+                like = _script_likeness(groups[i], groups[j], theirs, is_piece[i], is_piece[j], users)
                 if like is not None and (best is None or like > best[0]):
                     best = (like, i, j)
         if best is None:
@@ -515,7 +522,7 @@ def merge_same_script(groups: list[set[str]], lines: list[set[str]], scope: set[
 
 
 def _script_likeness(a: set[str], b: set[str], lines: list[set[str]], a_piece: bool = False,
-                     b_piece: bool = False) -> float | None:
+                     b_piece: bool = False, line_users: list[int] | None = None) -> float | None:
     """How alike the line use of groups ``a`` and ``b`` is (the smallest
     per-line p-value of Fisher's exact test), or None when no line is common
     in both or one has a line of its own the other hardly uses.
@@ -523,14 +530,18 @@ def _script_likeness(a: set[str], b: set[str], lines: list[set[str]], a_piece: b
     A line of one's own: used by at least ``OWN_LINE_SHARE`` of one group
     and at most ``FOREIGN_LINE_SHARE`` of the other, and different beyond
     chance (p below ``SAME_SCRIPT_P``), so a few accounts that happen not to
-    use a common line of their script do not count; see :func:`_own`.
+    use a common line of their script do not count; see :func:`_own`. With
+    ``line_users`` (each line's number of users), also by at least half of
+    the line's users.
     """
     shared = False
     p_min = 1.0
-    for in_a, in_b, p in _line_tests(a, b, lines):
+    for k, in_a, in_b, p in _line_tests(a, b, lines):
         share_a, share_b = in_a / len(a), in_b / len(b)
         shared = shared or min(share_a, share_b) >= SCRIPT_LINE_SHARE
         p_min = min(p_min, p)
+        if line_users is not None and 2 * max(in_a, in_b) < line_users[k]:
+            continue
         if _own(in_a, in_b, len(a), len(b), p) and not (a_piece if share_a > share_b else b_piece):
             return None
     return p_min if shared else None
@@ -563,9 +574,9 @@ def _own(in_a: int, in_b: int, size_a: int, size_b: int, p: float) -> bool:
 
 
 def _line_tests(a: set[str], b: set[str], lines: list[set[str]]):
-    """Per line used in ``a`` or ``b``: its users in each, and Fisher's
-    exact test of the difference."""
-    for users in lines:
+    """Per line used in ``a`` or ``b``: its index, its users in each, and
+    Fisher's exact test of the difference."""
+    for k, users in enumerate(lines):
         in_a, in_b = len(users & a), len(users & b)
         if in_a or in_b:
-            yield in_a, in_b, fisher_exact([[in_a, len(a) - in_a], [in_b, len(b) - in_b]])[1]
+            yield k, in_a, in_b, fisher_exact([[in_a, len(a) - in_a], [in_b, len(b) - in_b]])[1]
