@@ -575,3 +575,49 @@ def test_quiet_members_whose_traffic_is_the_campaigns_script_are_lifted_but_not_
         assert acc[f"quiet-{k}"].verdict != "benign" and acc[f"quiet-{k}"].campaign_id == campaign
     assert acc["translator"].verdict == "benign" and acc["translator"].campaign_id is None
     assert all(acc[f"customer-{k}"].verdict == "benign" for k in range(4))
+
+
+LAB_QUESTIONS = ["Can you fix the grammar in this abstract draft?", "Which plotting style suits a poster?",
+                 "Summarise the attached meeting notes in three bullets.", "Suggest a title for our workshop paper.",
+                 "How do I cite a dataset in BibTeX?", "Rewrite this email to the department more politely.",
+                 "What does a p-value of 0.03 mean for our pilot?", "Convert 3.5 miles to kilometres.",
+                 "List a few icebreakers for the lab retreat.", "Is 'data' singular or plural in a thesis?",
+                 "Draft a reminder about the journal club on Friday.", "Give me a regex for ISO dates."]
+
+
+def test_a_lab_paying_with_one_card_is_not_lifted_by_a_campaign_that_shares_its_phrasing(tmp_path, monkeypatch):
+    import antidistill.link.campaigns as campaigns
+
+    # A harvest from rotating residential addresses, a card per account,
+    # tied only by its script lines. A university lab pays for its five
+    # accounts with one card, from one network. Three of its researchers
+    # paste the harvest's lines under a few questions of their own (their
+    # traffic looks faintly like a harvest); the others send plain
+    # questions. At scale, community detection put such a lab in the
+    # harvest's community (the lines tie it there); here it is put there.
+    # The card ties the lab's accounts to one another, not to the harvest:
+    # none is lifted by the campaign.
+    t = Traffic(47)
+    for k in range(14):
+        acct = f"op-{k}"
+        t.account(acct, created=f"2026-03-{10 + k:02d}T08:00:00Z", payment_fingerprint=f"card-op{k}", email_domain=f"op{k}.example")
+        for i in range(10):
+            t.chat(acct, f"{t.rng.choice(DOMAIN_TOPICS)}: question {k}-{i}\n\n{SCRIPT_LINES[(k + i) % 3]}",
+                   ip=f"100.{64 + (k * 10 + i) % 40}.{i}.7", ua=f"client/{k}", content=LONG_ANSWER)
+    for k in range(5):
+        acct = f"lab-{k}"
+        t.account(acct, created=f"2025-09-0{1 + k}T08:00:00Z", payment_fingerprint="card-university-lab", email_domain="uni.example")
+        for i in range(7 if k < 3 else 4):
+            if k < 3 and i < 2:
+                prompt = f"our seminar question {k}-{i} on {DOMAIN_TOPICS[(k + i) % len(DOMAIN_TOPICS)]}\n\n{SCRIPT_LINES[(k + i) % 3]}"
+            else:
+                prompt = LAB_QUESTIONS[(k * 4 + i) % len(LAB_QUESTIONS)]
+            t.chat(acct, prompt, ip=f"192.0.2.{20 + k}", ua=f"browser/{k}", content=LONG_ANSWER if k < 3 else "See chapter 3.")
+    together = [*(f"op-{k}" for k in range(14)), *(f"lab-{k}" for k in range(5))]
+    monkeypatch.setattr(campaigns, "communities", lambda ag: [[a for a in together if a in ag.graph]])
+    acc, result = scan(tmp_path, t)
+    campaign = acc["op-0"].campaign_id
+    assert campaign is not None and all(acc[f"op-{k}"].campaign_id == campaign for k in range(14))
+    assert all(acc[f"op-{k}"].verdict != "benign" for k in range(14))
+    for k in range(5):
+        assert acc[f"lab-{k}"].verdict == "benign", (k, acc[f"lab-{k}"].signals)

@@ -308,7 +308,7 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
                     own_partners[n] |= inside - {n}
         non_wording = ACTOR_KINDS - WORDING_KINDS
         actor_linked = {n for n in members if tied_by(n, non_wording)}
-        wording_linked = {n for n in members if len(own_partners[n]) >= ties_needed} - actor_linked
+        wording_linked = {n for n in members if len(own_partners[n]) >= ties_needed}
         identity_linked = {n for n in actor_linked if tied_by(n, IDENTITY_KINDS)}
         infra_linked = {n for n in members if tied_by(n, INFRA_KINDS)}
         loosely_linked = infra_linked | {n for n in members if len(script_partners[n]) >= ties_needed}
@@ -322,25 +322,37 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
         for t, s in strengths.items():
             if s >= linkage.min_campaign_evidence and script_bar < linkage.min_member_pattern_wording_linked:
                 runs_script[t] = texts.script_runners(member_set - platforms, member_set, shows_tactic(t), not_own=joined)
+        shown = {t: {n for n in members if shows_tactic(t)(n)} for t in strengths}
+
+        def need_for(m: str, t: str) -> float | None:
+            """The pattern member ``m``'s own traffic needs to be lifted for tactic ``t``."""
+            if m in runs_script.get(t, ()):
+                return script_bar
+            # A card or a distinctive system prompt ties a member to the
+            # operator only through partners whose own traffic shows the
+            # tactic: a lab paying for all its accounts with one card, which
+            # common phrasing pulled into a community, ties its accounts to
+            # one another, not to the campaign.
+            if m in actor_linked and any(o in shown[t] for o in g[m] if o in member_set
+                                         and IDENTITY_KINDS.intersection(g[m][o]["kinds"])):
+                if m in identity_linked:
+                    return linkage.min_member_pattern_identity_linked
+                return linkage.min_member_pattern_actor_linked
+            if m in wording_linked:
+                return linkage.min_member_pattern_wording_linked
+            if m in loosely_linked:
+                return linkage.min_member_pattern_infra_only
+            # In the community only through common phrasing or
+            # question-template siblings, which strangers share too: nothing
+            # ties it to this group's operator.
+            return None
+
         lifted = []
         for m in members:
             if m in platforms:
                 if policy.verdict(score[m]) != "benign":
                     lifted.append(m)
                 continue
-            if m in identity_linked:
-                need = linkage.min_member_pattern_identity_linked
-            elif m in actor_linked:
-                need = linkage.min_member_pattern_actor_linked
-            elif m in wording_linked:
-                need = linkage.min_member_pattern_wording_linked
-            elif m in loosely_linked:
-                need = linkage.min_member_pattern_infra_only
-            else:
-                # In the community only through common phrasing or
-                # question-template siblings, which strangers share too:
-                # nothing ties it to this group's operator.
-                need = None
             # A member is lifted for a tactic only when the campaign's pooled
             # traffic shows that tactic and the member's own traffic looks
             # like it: a strong member elsewhere in the group lends nothing.
@@ -349,7 +361,7 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
             # needs only the script bar for it.
             lifts = {t: s for t, s in strengths.items()
                      if s >= linkage.min_campaign_evidence
-                     and (need_t := script_bar if m in runs_script.get(t, ()) else need) is not None
+                     and (need_t := need_for(m, t)) is not None
                      and pattern[m].get(t, 0.0) >= need_t}
             if lifts:
                 best = max(lifts.values())
