@@ -323,6 +323,18 @@ def test_two_operations_sharing_a_stock_system_prompt_stay_apart(tmp_path):
     assert camp["a-0"] != camp["b-0"] and None not in camp.values()
 
 
+def _thin_harvest(t: Traffic) -> list[str]:
+    """Thirty accounts on one card, behind one proxy network, three requests
+    for reasoning each. Returns the accounts."""
+    thin = [f"thin-{k}" for k in range(30)]
+    for k, acct in enumerate(thin):
+        t.account(acct, created=f"2026-03-30T0{k % 5}:00:00Z", payment_fingerprint="pay-thin", email_domain=f"t{k}.example")
+        for i in range(3):
+            t.chat(acct, t.rng.choice(PHRASES).format(f"{DOMAIN_TOPICS[(k + i) % len(DOMAIN_TOPICS)]} case {k}-{i}"),
+                   ip=f"203.0.113.{k % 8}", content=LONG_ANSWER)
+    return thin
+
+
 def test_heavy_neighbours_do_not_drown_a_campaign_spread_thin(tmp_path, monkeypatch):
     import antidistill.link.campaigns as campaigns
     # Thirty accounts on one card, three reasoning requests each, behind the
@@ -331,12 +343,7 @@ def test_heavy_neighbours_do_not_drown_a_campaign_spread_thin(tmp_path, monkeypa
     # not enough to be a harvest). Summed, the neighbours' 1,600 requests
     # would bury the campaign's 90.
     t = Traffic(31)
-    for k in range(30):
-        acct = f"thin-{k}"
-        t.account(acct, created=f"2026-03-30T0{k % 5}:00:00Z", payment_fingerprint="pay-thin", email_domain=f"t{k}.example")
-        for i in range(3):
-            t.chat(acct, t.rng.choice(PHRASES).format(f"{DOMAIN_TOPICS[(k + i) % len(DOMAIN_TOPICS)]} case {k}-{i}"),
-                   ip=f"203.0.113.{k % 8}", content=LONG_ANSWER)
+    thin = _thin_harvest(t)
     for acct in ("heavy-0", "heavy-1", "reseller"):
         t.account(acct, created="2025-06-01T08:00:00Z", email_domain=f"{acct}.example")
         for i in range(500 if acct.startswith("heavy") else 600):
@@ -351,7 +358,7 @@ def test_heavy_neighbours_do_not_drown_a_campaign_spread_thin(tmp_path, monkeypa
     # are put there, so that the test is about how the group is judged.
     monkeypatch.setattr(campaigns, "communities", lambda ag: [sorted(ag.graph)])
     acc, result = scan(tmp_path, t)
-    thin = [a for a in acc.values() if a.account_id.startswith("thin-")]
+    thin = [acc[a] for a in thin]
     assert all(a.verdict != "benign" for a in thin)
     assert len({a.campaign_id for a in thin}) == 1 and thin[0].campaign_id is not None
     assert all(acc[a].verdict == "benign" for a in ("heavy-0", "heavy-1", "reseller"))
@@ -577,6 +584,19 @@ def test_quiet_members_whose_traffic_is_the_campaigns_script_are_lifted_but_not_
     assert all(acc[f"customer-{k}"].verdict == "benign" for k in range(4))
 
 
+def _script_harvest(t: Traffic, accounts: int, ip) -> list[str]:
+    """A harvest, a card and a mail domain per account, that wraps each of
+    its accounts' ten questions in one of SCRIPT_LINES; ``ip(k, i)``: the
+    address of account k's i-th request. Returns the accounts."""
+    ops = [f"op-{k}" for k in range(accounts)]
+    for k, acct in enumerate(ops):
+        t.account(acct, created=f"2026-03-{10 + k:02d}T08:00:00Z", payment_fingerprint=f"card-op{k}", email_domain=f"op{k}.example")
+        for i in range(10):
+            t.chat(acct, f"{t.rng.choice(DOMAIN_TOPICS)}: question {k}-{i}\n\n{SCRIPT_LINES[(k + i) % 3]}",
+                   ip=ip(k, i), ua=f"client/{k}", content=LONG_ANSWER)
+    return ops
+
+
 LAB_QUESTIONS = ["Can you fix the grammar in this abstract draft?", "Which plotting style suits a poster?",
                  "Summarise the attached meeting notes in three bullets.", "Suggest a title for our workshop paper.",
                  "How do I cite a dataset in BibTeX?", "Rewrite this email to the department more politely.",
@@ -598,12 +618,7 @@ def test_a_lab_paying_with_one_card_is_not_lifted_by_a_campaign_that_shares_its_
     # The card ties the lab's accounts to one another, not to the harvest:
     # none is lifted by the campaign.
     t = Traffic(47)
-    for k in range(14):
-        acct = f"op-{k}"
-        t.account(acct, created=f"2026-03-{10 + k:02d}T08:00:00Z", payment_fingerprint=f"card-op{k}", email_domain=f"op{k}.example")
-        for i in range(10):
-            t.chat(acct, f"{t.rng.choice(DOMAIN_TOPICS)}: question {k}-{i}\n\n{SCRIPT_LINES[(k + i) % 3]}",
-                   ip=f"100.{64 + (k * 10 + i) % 40}.{i}.7", ua=f"client/{k}", content=LONG_ANSWER)
+    ops = _script_harvest(t, 14, lambda k, i: f"100.{64 + (k * 10 + i) % 40}.{i}.7")
     for k in range(5):
         acct = f"lab-{k}"
         t.account(acct, created=f"2025-09-0{1 + k}T08:00:00Z", payment_fingerprint="card-university-lab", email_domain="uni.example")
@@ -613,11 +628,61 @@ def test_a_lab_paying_with_one_card_is_not_lifted_by_a_campaign_that_shares_its_
             else:
                 prompt = LAB_QUESTIONS[(k * 4 + i) % len(LAB_QUESTIONS)]
             t.chat(acct, prompt, ip=f"192.0.2.{20 + k}", ua=f"browser/{k}", content=LONG_ANSWER if k < 3 else "See chapter 3.")
-    together = [*(f"op-{k}" for k in range(14)), *(f"lab-{k}" for k in range(5))]
+    together = [*ops, *(f"lab-{k}" for k in range(5))]
     monkeypatch.setattr(campaigns, "communities", lambda ag: [[a for a in together if a in ag.graph]])
     acc, result = scan(tmp_path, t)
     campaign = acc["op-0"].campaign_id
-    assert campaign is not None and all(acc[f"op-{k}"].campaign_id == campaign for k in range(14))
-    assert all(acc[f"op-{k}"].verdict != "benign" for k in range(14))
+    assert campaign is not None and all(acc[a].campaign_id == campaign and acc[a].verdict != "benign" for a in ops)
     for k in range(5):
         assert acc[f"lab-{k}"].verdict == "benign", (k, acc[f"lab-{k}"].signals)
+
+
+def test_a_campaign_sharing_a_community_with_an_operation_of_another_tactic_is_judged_on_its_own_members(tmp_path, monkeypatch):
+    import antidistill.link.campaigns as campaigns
+
+    # A reasoning harvest spread thin (thirty accounts on one card, three
+    # requests each) and a heavy agentic harvest (eight accounts, sixty
+    # tool-use tasks each) end up in one community. Pooled over all its
+    # members, the reasoning requests are a small share of the traffic; the
+    # reasoning tactic is judged on the members whose own traffic does not
+    # show another tactic more, so the thin harvest is still caught.
+    t = Traffic(53)
+    thin = _thin_harvest(t)
+    for k in range(8):
+        acct = f"agent-{k}"
+        t.account(acct, created=f"2026-02-0{1 + k}T08:00:00Z", payment_fingerprint=f"pay-agent-{k // 2}", email_domain="agents.example")
+        for i in range(60):
+            tools = [{"type": "function", "function": {"name": f"tool_{k}_{i}_{j}", "parameters": {}}} for j in range(3)]
+            t.chat(acct, f"Task {k}-{i}: book a flight and a hotel using the tools", tools=tools, ip=f"203.0.113.{i % 8}")
+    monkeypatch.setattr(campaigns, "communities", lambda ag: [sorted(ag.graph)])
+    acc, result = scan(tmp_path, t)
+    thin = [acc[a] for a in thin]
+    assert all(strength(a, "reasoning-harvest") < 0.5 for a in thin)  # not flagged on their own volume
+    assert all(a.verdict != "benign" and "reasoning-harvest" in a.tactics for a in thin)
+
+
+def test_a_quiet_member_community_detection_put_elsewhere_is_adopted_by_the_campaign_whose_script_it_runs(tmp_path, monkeypatch):
+    import antidistill.link.campaigns as campaigns
+
+    # A harvest wraps its questions in its script lines. One more of its
+    # accounts sent two requests, wrapped in the same lines, from an address
+    # one of the harvest's accounts used; community detection left it out of
+    # the harvest's community (here: alone). Its own traffic looks like the
+    # tactic and is the harvest's script, and the shared address ties it to
+    # the harvest beyond text: the campaign adopts it. A student who pastes
+    # the same line under a question of their own, from an address of their
+    # own, is not adopted: nothing but text ties them.
+    t = Traffic(59)
+    ops = _script_harvest(t, 12, lambda k, i: f"100.{64 + k}.{i}.7")
+    for name, ip in (("stray", "100.64.0.7"), ("student", "203.0.113.44")):
+        t.account(name, created="2026-04-02T08:00:00Z", email_domain=f"{name}.example")
+        for i in range(2):
+            t.chat(name, f"{DOMAIN_TOPICS[i]}: one more question {name}-{i}\n\n{SCRIPT_LINES[i]}", ip=ip, ua=f"client/{name}",
+                   content=LONG_ANSWER)
+    monkeypatch.setattr(campaigns, "communities", lambda ag: [[a for a in group if a in ag.graph]
+                                                              for group in (ops, ["stray"], ["student"])])
+    acc, result = scan(tmp_path, t)
+    campaign = acc["op-0"].campaign_id
+    assert campaign is not None and all(acc[a].campaign_id == campaign and acc[a].verdict != "benign" for a in ops)
+    assert acc["stray"].verdict != "benign" and acc["stray"].campaign_id == campaign
+    assert acc["student"].verdict == "benign" and acc["student"].campaign_id is None
