@@ -63,6 +63,13 @@ def quality(data: Path, scan_out: Path) -> dict:
     fp_populations = defaultdict(int)
     for a in flagged & good:
         fp_populations[truth[a].get("population", "?")] += 1
+    # Precision per tactic the scan names: of the flagged accounts it says
+    # show a tactic, how many are attackers.
+    named = defaultdict(lambda: [0, 0])
+    for a in flagged:
+        for tac in rows[a].get("tactics") or ["(none)"]:
+            named[tac][1] += 1
+            named[tac][0] += a in bad
     return {
         "accounts": len(truth), "attackers": len(bad),
         "precision": round(tp / max(len(flagged), 1), 4),
@@ -72,6 +79,7 @@ def quality(data: Path, scan_out: Path) -> dict:
         "campaigns_caught": f"{sum(c['caught'] for c in campaigns.values())}/{len(campaigns)}",
         "adjusted_rand_index": round(adjusted_rand_score(true_groups, pred_groups), 4),
         "recall_per_tactic": {t: f"{v[0]}/{v[1]}" for t, v in sorted(per_tactic.items())},
+        "precision_per_tactic": {t: f"{v[0]}/{v[1]}" for t, v in sorted(named.items())},
         "campaigns": campaigns,
     }
 
