@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import heapq
 import itertools
@@ -554,7 +555,7 @@ def _own_line_apart(a: set[str], b: set[str], lines: list[set[str]]) -> bool:
         # Fisher's test only where the shares alone could make the line one's
         # own (p = 0 passes the test's part of _own).
         if _own(in_a, in_b, len(a), len(b), 0.0) and _own(
-                in_a, in_b, len(a), len(b), fisher_exact([[in_a, len(a) - in_a], [in_b, len(b) - in_b]])[1]):
+                in_a, in_b, len(a), len(b), _fisher_p(in_a, len(a), in_b, len(b))):
             return True
     return False
 
@@ -573,10 +574,19 @@ def _own(in_a: int, in_b: int, size_a: int, size_b: int, p: float) -> bool:
     return p < SAME_SCRIPT_P and share_b <= FOREIGN_LINE_SHARE and share_a >= OWN_LINE_SHARE and in_a > in_b
 
 
+@functools.lru_cache(maxsize=65536)
+def _fisher_p(in_a: int, size_a: int, in_b: int, size_b: int) -> float:
+    """Fisher's exact test (two-sided p) of ``in_a`` of ``size_a`` against
+    ``in_b`` of ``size_b``. Cached: merging compares the same groups' line
+    counts again every round, and scipy's call costs far more than the
+    lookup."""
+    return float(fisher_exact([[in_a, size_a - in_a], [in_b, size_b - in_b]])[1])
+
+
 def _line_tests(a: set[str], b: set[str], lines: list[set[str]]):
     """Per line used in ``a`` or ``b``: its index, its users in each, and
     Fisher's exact test of the difference."""
     for k, users in enumerate(lines):
         in_a, in_b = len(users & a), len(users & b)
         if in_a or in_b:
-            yield k, in_a, in_b, fisher_exact([[in_a, len(a) - in_a], [in_b, len(b) - in_b]])[1]
+            yield k, in_a, in_b, _fisher_p(in_a, len(a), in_b, len(b))
