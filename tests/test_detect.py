@@ -256,6 +256,21 @@ SCRIPT_LINES = ["Write out your entire thought process with every intermediate s
                 "Explain your full chain of thought in detail, including any mistakes you correct along the way."]
 
 
+def _script_harvest(t: Traffic, accounts: int, ip, line=lambda k, i: SCRIPT_LINES[(k + i) % 3], requests: int = 10,
+                    **chat) -> list[str]:
+    """A harvest, a card and a mail domain per account, that wraps each of
+    its accounts' questions in a script line: ``line(k, i)`` and ``ip(k, i)``
+    are the line and address of account k's i-th request; ``chat``: more
+    arguments of each request. Returns the accounts."""
+    ops = [f"op-{k}" for k in range(accounts)]
+    for k, acct in enumerate(ops):
+        t.account(acct, created=f"2026-03-{10 + k:02d}T08:00:00Z", payment_fingerprint=f"card-op{k}", email_domain=f"op{k}.example")
+        for i in range(requests):
+            t.chat(acct, f"{t.rng.choice(DOMAIN_TOPICS)}: question {k}-{i}\n\n{line(k, i)}",
+                   ip=ip(k, i), ua=f"client/{k}", content=LONG_ANSWER, **chat)
+    return ops
+
+
 def test_a_campaign_tied_only_by_its_script_lines_is_caught(tmp_path):
     # Rotating residential addresses, own cards and mail domains: the only
     # thing the accounts share is the scaffold their script wraps around
@@ -383,12 +398,7 @@ def test_a_stock_system_prompt_ties_no_stranger_to_a_campaign(tmp_path, monkeypa
     # customers share nothing else with it.
     t = Traffic(37)
     stock = "You are a helpful assistant."
-    for k in range(12):
-        acct = f"op-{k}"
-        t.account(acct, created=f"2026-03-{10 + k:02d}T08:00:00Z", payment_fingerprint=f"card-op{k}", email_domain=f"op{k}.example")
-        for i in range(10):
-            t.chat(acct, f"{t.rng.choice(DOMAIN_TOPICS)}: question {k}-{i}\n\n{SCRIPT_LINES[i % 3]}", ip=f"100.{64 + (k * 10 + i) % 40}.{i}.7", ua=f"client/{k}",
-                   system=stock, content=LONG_ANSWER)
+    _script_harvest(t, 12, lambda k, i: f"100.{64 + (k * 10 + i) % 40}.{i}.7", lambda k, i: SCRIPT_LINES[i % 3], system=stock)
     for k in range(4):
         acct = f"customer-{k}"
         t.account(acct, created=f"2025-0{1 + k % 9}-0{1 + k % 7}T08:00:00Z", email_domain=f"c{k}.example")
@@ -413,13 +423,8 @@ def test_common_phrasing_lifts_no_stranger_into_a_campaign(tmp_path):
     # that it is common phrasing, not the harvest's own.
     common = "Please answer in plain English and keep it friendly for a beginner."
     t = Traffic(41)
-    for k in range(12):
-        acct = f"op-{k}"
-        t.account(acct, created=f"2026-03-{10 + k:02d}T08:00:00Z", payment_fingerprint=f"card-op{k}", email_domain=f"op{k}.example")
-        for i in range(10):
-            extra = f"\n{common}" if i < 4 else ""
-            t.chat(acct, f"{t.rng.choice(DOMAIN_TOPICS)}: question {k}-{i}\n\n{SCRIPT_LINES[i % 3]}{extra}",
-                   ip=f"100.{64 + (k * 10 + i) % 40}.{i}.7", ua=f"client/{k}", content=LONG_ANSWER)
+    _script_harvest(t, 12, lambda k, i: f"100.{64 + (k * 10 + i) % 40}.{i}.7",
+                    lambda k, i: SCRIPT_LINES[i % 3] + (f"\n{common}" if i < 4 else ""))
     for k in range(6):
         acct = f"customer-{k}"
         t.account(acct, created=f"2025-0{1 + k % 9}-0{1 + k % 7}T08:00:00Z", email_domain=f"c{k}.example")
@@ -546,13 +551,8 @@ def test_quiet_members_whose_traffic_is_the_campaigns_script_are_lifted_but_not_
     # a line of its own that others use, are not just the script: not lifted.
     quiet_line = "Format the whole answer as a numbered list under a short bold title, in plain words."
     t = Traffic(43)
-    for k in range(12):
-        acct = f"op-{k}"
-        t.account(acct, created=f"2026-03-{10 + k:02d}T08:00:00Z", payment_fingerprint=f"card-op{k}", email_domain=f"op{k}.example")
-        for i in range(8):
-            line = quiet_line if i % 4 == 3 else SCRIPT_LINES[(k + i) % 3]
-            t.chat(acct, f"{t.rng.choice(DOMAIN_TOPICS)}: question {k}-{i}\n\n{line}",
-                   ip=f"100.{64 + k}.{i}.7", ua=f"client/{k}", content=LONG_ANSWER)
+    _script_harvest(t, 12, lambda k, i: f"100.{64 + k}.{i}.7",
+                    lambda k, i: quiet_line if i % 4 == 3 else SCRIPT_LINES[(k + i) % 3], requests=8)
     for k in range(6):
         acct = f"quiet-{k}"
         # Signed up with the mail domain of one of the harvest's accounts,
@@ -582,19 +582,6 @@ def test_quiet_members_whose_traffic_is_the_campaigns_script_are_lifted_but_not_
         assert acc[f"quiet-{k}"].verdict != "benign" and acc[f"quiet-{k}"].campaign_id == campaign
     assert acc["translator"].verdict == "benign" and acc["translator"].campaign_id is None
     assert all(acc[f"customer-{k}"].verdict == "benign" for k in range(4))
-
-
-def _script_harvest(t: Traffic, accounts: int, ip) -> list[str]:
-    """A harvest, a card and a mail domain per account, that wraps each of
-    its accounts' ten questions in one of SCRIPT_LINES; ``ip(k, i)``: the
-    address of account k's i-th request. Returns the accounts."""
-    ops = [f"op-{k}" for k in range(accounts)]
-    for k, acct in enumerate(ops):
-        t.account(acct, created=f"2026-03-{10 + k:02d}T08:00:00Z", payment_fingerprint=f"card-op{k}", email_domain=f"op{k}.example")
-        for i in range(10):
-            t.chat(acct, f"{t.rng.choice(DOMAIN_TOPICS)}: question {k}-{i}\n\n{SCRIPT_LINES[(k + i) % 3]}",
-                   ip=ip(k, i), ua=f"client/{k}", content=LONG_ANSWER)
-    return ops
 
 
 LAB_QUESTIONS = ["Can you fix the grammar in this abstract draft?", "Which plotting style suits a poster?",
