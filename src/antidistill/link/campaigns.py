@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from antidistill.detect.base import TACTIC_AT, Detector, Signal, rollup, signal_dicts, tactic_evidence
 from antidistill.link.graph import (
-    ACTOR_KINDS, IDENTITY_KINDS, INFRA_KINDS, TEXT_KINDS, WORDING_KINDS, build_graph, communities, merge_same_script,
+    IDENTITY_KINDS, INFRA_KINDS, TEXT_KINDS, WORDING_KINDS, build_graph, communities, merge_same_script,
 )
 
 #: Detector strengths below this are not listed among an account's signals.
@@ -306,10 +306,10 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
                 script_partners[n] |= inside - {n}
                 if own_users >= SPECIFIC_WORDING_SHARE * len(accts):
                     own_partners[n] |= inside - {n}
-        non_wording = ACTOR_KINDS - WORDING_KINDS
-        actor_linked = {n for n in members if tied_by(n, non_wording)}
+        # The actor links that are not wording (a card, a distinctive system
+        # prompt) are exact identities.
+        identity_linked = {n for n in members if tied_by(n, IDENTITY_KINDS)}
         wording_linked = {n for n in members if len(own_partners[n]) >= ties_needed}
-        identity_linked = {n for n in actor_linked if tied_by(n, IDENTITY_KINDS)}
         infra_linked = {n for n in members if tied_by(n, INFRA_KINDS)}
         loosely_linked = infra_linked | {n for n in members if len(script_partners[n]) >= ties_needed}
         # Joined members need ties beyond wording.
@@ -333,11 +333,9 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
             # tactic: a lab paying for all its accounts with one card, which
             # common phrasing pulled into a community, ties its accounts to
             # one another, not to the campaign.
-            if m in actor_linked and any(o in shown[t] for o in g[m] if o in member_set
-                                         and IDENTITY_KINDS.intersection(g[m][o]["kinds"])):
-                if m in identity_linked:
-                    return linkage.min_member_pattern_identity_linked
-                return linkage.min_member_pattern_actor_linked
+            if m in identity_linked and any(o in shown[t] for o in g[m] if o in member_set
+                                            and IDENTITY_KINDS.intersection(g[m][o]["kinds"])):
+                return linkage.min_member_pattern_identity_linked
             if m in wording_linked:
                 return linkage.min_member_pattern_wording_linked
             if m in loosely_linked:

@@ -85,7 +85,6 @@ class Linkage(BaseModel):
     min_campaign_evidence: float = Field(ge=0, le=1)
     min_candidate_pattern: float = Field(ge=0, le=1)
     min_member_pattern_identity_linked: float = Field(ge=0, le=1)
-    min_member_pattern_actor_linked: float = Field(ge=0, le=1)
     min_member_pattern_wording_linked: float = Field(ge=0, le=1)
     min_member_pattern_infra_only: float = Field(ge=0, le=1)
     #: For a member whose traffic is the group's script (see
