@@ -113,9 +113,11 @@ loaded = load_events(con, [sys.argv[1]], bodies="predict")  # as scan calls it
 rows = con.execute("SELECT count(*) FROM events").fetchone()[0]
 print(f"ROWS {rows} FAST_LINES {loaded.fast_lines} PYTHON_LINES {loaded.python_lines} QUARANTINED {loaded.summary.quarantined}")
 """
+#: DuckDB's bare read of a log: into ``DIR/bare.duckdb`` when a directory
+#: follows the log's path, else into an in-memory database.
 _BARE = """
 import sys, duckdb
-con = duckdb.connect(sys.argv[2] + "/bare.duckdb")
+con = duckdb.connect(sys.argv[2] + "/bare.duckdb" if len(sys.argv) > 2 else ":memory:")
 con.execute("SET enable_progress_bar = false")  # it would print into the report
 con.execute("CREATE TABLE t AS SELECT * FROM read_json(?, format = 'newline_delimited')", [sys.argv[1]])
 print(f"ROWS {con.execute('SELECT count(*) FROM t').fetchone()[0]}")
