@@ -11,12 +11,13 @@ in seconds each instead of a full scan each:
     python benchmarks/rescore_seeds.py score bench-data/full-3141 bench-data/full-9191 [--src OTHER/src]
 
 `capture` runs the scan and keeps the accounts' FeatureSet, the fitted
-detectors and their measurements and results. `score` runs
-`respond.scan.score_features` of the tree named by `--src` (this
-checkout's by default) on them, with those fitted detectors, and prints
+detectors and their measurements and results. `score` scores the
+measurements with the detectors of the tree named by `--src` (this
+checkout's by default; a pickle names classes, the tree defines them), runs
+that tree's `respond.scan.score_features` on them, and prints
 bench_detect's quality figures per seed (the end users of platforms are not
-judged again; they do not enter these figures). The pickles hold the
-source tree's classes: capture again after changing features or detectors.
+judged again; they do not enter these figures). Capture again after
+changing features or what detectors fit and measure.
 Figures from this script are for comparing scoring changes on development
 seeds; the issue's figures come from bench_detect.py on a fresh seed.
 """
@@ -61,7 +62,9 @@ def score_one(data: Path, out: Path) -> None:
     from antidistill.policy import load_policy
 
     with open(data / INPUTS, "rb") as f:
-        fs, detectors, measurements, results = pickle.load(f)
+        fs, detectors, measurements, _captured_results = pickle.load(f)
+    # The fitted detectors' measurements are kept; their scoring is the tree's.
+    results = {d.name: d.score(measurements[d.name], fs) for d in detectors}
     scan.build_detectors = lambda policy: detectors
     scan._judge = lambda fs_, dets, workers=1: (measurements, results)
     accounts, campaigns = scan.score_features(fs, load_policy(None))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 
 import pytest
 
@@ -81,6 +82,56 @@ def test_capability_sweep_vs_support_bot(tmp_path):
     acc, _ = scan(tmp_path, t)
     assert "capability-sweep" in acc["sweeper"].tactics and acc["sweeper"].verdict != "benign"
     assert acc["support-bot"].verdict == "benign"
+
+
+def test_a_log_without_responses_or_addresses_is_judged_on_what_it_gives(tmp_path):
+    """The spec makes ``response``, ``client_ip`` and the accounts file
+    optional. Unknown outputs count as short ones (they never raise a
+    pattern), no score is left undefined, evidence that needs no response
+    still convicts, and the scan says what the log lacks."""
+    def traffic(short_answers: bool) -> Traffic:
+        t = Traffic(1)
+        for i in range(120):
+            t.chat("harvester", t.rng.choice(PHRASES).format(f"{t.rng.choice(DOMAIN_TOPICS)} case {i}"))
+        start = T0 + dt.timedelta(hours=3)
+        for i in range(300):
+            t.chat("eval-harness", f"Question {i}: solve the equation {i}x + 3 = {2 * i}. Let's think step by step.",
+                   ts=start + dt.timedelta(seconds=6 * i))
+        for i in range(400):
+            t.chat("support-bot", f"Customer {i} says: my order number {1000 + i} has not arrived, what should I tell them?",
+                   system="You are the helpful support assistant of ShopCo.")
+        for i in range(80):
+            t.chat("grader", f"Which response is better? Response A: {i} apples. Response B: {i + 1} pears. "
+                   "Rate each on a scale of 1 to 10.")
+        if not short_answers:
+            for event in t.events:
+                del event["response"], event["latency_ms"], event["client_ip"]
+        return t
+
+    acc, result = scan(tmp_path / "bare", traffic(short_answers=False))
+    assert [n.split(":")[0] for n in result.notes] == [
+        "900 of 900 chat requests give no completion token count (no response logged, or the request failed)",
+        "no event gives client_ip", "no accounts file"]
+    assert all(math.isfinite(a.score) and all(math.isfinite(s["value"]) for s in a.signals) for a in acc.values())
+    assert acc["grader"].verdict == "malicious" and "preference-harvest" in acc["grader"].tactics
+    assert acc["eval-harness"].verdict == "benign" and acc["support-bot"].verdict == "benign"
+    assert not any(s["name"].endswith(":mean_completion_tokens") for s in acc["harvester"].signals)
+    # The harvest's outputs are unknown: they weigh no more than short answers would.
+    short, _ = scan(tmp_path / "short", traffic(short_answers=True))
+    assert 0 < strength(acc["harvester"], "reasoning-harvest") <= strength(short["harvester"], "reasoning-harvest")
+
+
+def test_failed_requests_do_not_count_as_short_answers(tmp_path):
+    """A harvest that hits a rate limit half the time: its mean output is
+    over the answered requests (a refused one has no response)."""
+    t = Traffic(1)
+    for i in range(120):
+        t.chat("harvester", t.rng.choice(PHRASES).format(f"{t.rng.choice(DOMAIN_TOPICS)} case {i}"), content=LONG_ANSWER)
+        t.add("harvester", "/v1/chat/completions", {"model": "m-1", "messages": [{"role": "user", "content": f"retry {i}"}]}, None)
+        t.events[-1]["status"] = 429
+    acc, _ = scan(tmp_path, t)
+    assert strength(acc["harvester"], "reasoning-harvest:mean_completion_tokens") == len(LONG_ANSWER) // 4 + 1
+    assert acc["harvester"].verdict == "malicious"
 
 
 def test_preference_harvest(tmp_path):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from antidistill.detect.base import Detector, Scored, Signal, own_params, register
-from antidistill.detect.text_rules import breadth_term, output_term
+from antidistill.detect.text_rules import breadth_term, mean_output, output_signals, output_term
 from antidistill.features.templates import mine_templates, shared_instructions
 
 
@@ -41,7 +41,7 @@ class CapabilitySweep(Detector):
         a = features.accounts.set_index("account_id")
         t = self.templates_
         doms = [c for c in a.columns if c.startswith("dom_") and not c.endswith("_reasoning")]
-        m = a[["n_chat", "n_domain_tagged", "sum_completion_tokens", *doms]].copy()
+        m = a[["n_chat", "n_domain_tagged", "sum_completion_tokens", "n_completion_known", *doms]].copy()
         m["n_sampled"] = [t.sampled_per_account.get(x, 0) for x in m.index]
         m["n_templated"] = [t.templated_per_account.get(x, 0) for x in m.index]
         return m
@@ -56,16 +56,17 @@ class CapabilitySweep(Detector):
                 continue
             share = row["n_templated"] / max(row["n_sampled"], 1)
             breadth = int(sum(row[c] > 0 for c in doms))
+            mean = mean_output(row["sum_completion_tokens"], row["n_completion_known"])
             pattern = (self.curve(share, p["templated_share_midpoint"], p["templated_share_scale"])
                        * breadth_term(self.curve, breadth, row["n_domain_tagged"], p["breadth_midpoint"], p["breadth_scale"])
-                       * output_term(self.curve, row["sum_completion_tokens"], row["n_chat"], p["output_tokens_midpoint"],
-                                     p["output_tokens_scale"], p["output_weight"]))
+                       * output_term(self.curve, mean, p["output_tokens_midpoint"], p["output_tokens_scale"],
+                                     p["output_weight"]))
             s = pattern * self.curve(row["n_chat"], p["volume_midpoint"], p["volume_scale"])
             examples = tpl.examples(features.members(subject))
             out[subject] = Scored(s, [
                 Signal("templated_share", share, examples),
                 Signal("domains_covered", breadth),
                 Signal("chat_requests", int(row["n_chat"])),
-                Signal("mean_completion_tokens", row["sum_completion_tokens"] / max(row["n_chat"], 1)),
+                *output_signals(mean),
             ], pattern)
         return out

@@ -23,12 +23,32 @@ def breadth_term(curve, breadth: int, n: float, midpoint: float, scale: float) -
     return max(strength, 0.5) if n < reachable else strength
 
 
-def output_term(curve, completion_tokens: float, n: float, midpoint: float, scale: float, weight: float) -> float:
+def mean_output(completion_tokens: float, n_known: float) -> float | None:
+    """Mean completion tokens over the requests whose count the log gives;
+    None when it gives none (no responses logged, or every request failed)."""
+    if not n_known > 0 or pd.isna(completion_tokens):
+        return None
+    return completion_tokens / n_known
+
+
+def output_term(curve, mean: float | None, midpoint: float, scale: float, weight: float) -> float:
     """Harvests want long, content-rich answers (that is what a student model
     learns from); products built on templates mostly want short ones. Long
-    outputs raise the pattern; short ones damp it by at most ``weight``."""
-    mean = completion_tokens / max(n, 1.0)
-    return (1.0 - weight) + weight * curve(mean, midpoint, scale)
+    outputs raise the pattern; short ones damp it by at most ``weight``.
+
+    ``mean``: see :func:`mean_output`. Unknown outputs (no responses logged,
+    or every request failed) do not raise the pattern: the term stays at its
+    floor, as for short answers. Output length is what tells a harvest from
+    an application that sends the same kind of prompts at volume, and
+    without it a neutral term flagged such applications (benchmarks/
+    bench_degraded.py, BENCHMARKS.md session 13); the scan says how much of
+    a log gives no outputs (``ScanResult.notes``)."""
+    strength = 0.0 if mean is None else curve(mean, midpoint, scale)
+    return (1.0 - weight) + weight * strength
+
+
+def output_signals(mean: float | None) -> list[Signal]:
+    return [] if mean is None else [Signal("mean_completion_tokens", mean)]
 
 
 def _domain_cols(columns: pd.Index, suffix: str = "") -> list[str]:
@@ -60,8 +80,8 @@ class ReasoningHarvest(Detector):
         a = features.accounts.set_index("account_id")
         cols = _domain_cols(a.columns, "_reasoning")
         m = a[["n_chat", f"n_rule_{self.rule.replace('-', '_')}", "n_domain_tagged_reasoning", "active_hours",
-               "sum_completion_tokens", *cols]].copy()
-        m.columns = ["n_chat", "n_reasoning", "n_tagged", "active_hours", "completion_tokens", *cols]
+               "sum_completion_tokens", "n_completion_known", *cols]].copy()
+        m.columns = ["n_chat", "n_reasoning", "n_tagged", "active_hours", "completion_tokens", "n_completion_known", *cols]
         in_prompt = f"n_rule_{self.prompt_rule.replace('-', '_')}"
         if in_prompt in a.columns:
             # Matches only the system prompt explains count for less.
@@ -79,10 +99,11 @@ class ReasoningHarvest(Detector):
                 continue
             share = n / max(row["n_chat"], 1)
             breadth = int(sum(row[c] > 0 for c in dom))
+            mean = mean_output(row["completion_tokens"], row["n_completion_known"])
             pattern = (self.curve(share, p["share_midpoint"], p["share_scale"])
                        * breadth_term(self.curve, breadth, row["n_tagged"], p["breadth_midpoint"], p["breadth_scale"])
-                       * output_term(self.curve, row["completion_tokens"], row["n_chat"], p["output_tokens_midpoint"],
-                                     p["output_tokens_scale"], p["output_weight"]))
+                       * output_term(self.curve, mean, p["output_tokens_midpoint"], p["output_tokens_scale"],
+                                     p["output_weight"]))
             s = self.curve(n, p["volume_midpoint"], p["volume_scale"]) * pattern
             if row["active_hours"] < p["min_active_hours"]:
                 s *= 0.5  # one short burst reads like a benchmark run
@@ -91,7 +112,7 @@ class ReasoningHarvest(Detector):
                 Signal("reasoning_requests", round(float(n), 1), ev),
                 Signal("reasoning_share", share),
                 Signal("reasoning_domains", breadth),
-                Signal("mean_completion_tokens", row["completion_tokens"] / max(row["n_chat"], 1)),
+                *output_signals(mean),
             ], pattern)
         return out
 

@@ -255,6 +255,9 @@ def account_aggregates(t: ibis.Table, policy: Policy) -> ibis.Table:
         "mean_prompt_chars": _.prompt_chars.mean(),
         "sum_prompt_tokens": _.prompt_tokens.sum(),
         "sum_completion_tokens": _.completion_tokens.sum(),
+        # Requests whose completion tokens the log gives (a failed request,
+        # or a log without responses, has none): the mean output is over these.
+        "n_completion_known": _.completion_tokens.count(),
         "n_logprobs": _.has_logprobs.sum(),
         "n_tiny_output": _.tiny_output.sum(),
         "n_logit_bias": (_.n_bias > 0).cast("int64").sum(),

@@ -328,6 +328,7 @@ class AccountState:
     prompt_chars: int = 0
     sum_prompt_tokens: int | None = None
     sum_completion_tokens: int | None = None
+    n_completion_known: int = 0
     first_ts: datetime | None = None
     last_ts: datetime | None = None
     last_key: tuple[float, str] | None = None
@@ -373,6 +374,7 @@ class AccountState:
             self.sum_prompt_tokens = (self.sum_prompt_tokens or 0) + row["prompt_tokens"]
         if row["completion_tokens"] is not None:
             self.sum_completion_tokens = (self.sum_completion_tokens or 0) + row["completion_tokens"]
+            self.n_completion_known += 1
         key = (a.epoch, rid)
         if self.last_key is not None:
             # Gaps are taken in (ts, request_id) order, as the batch window does;
@@ -445,6 +447,7 @@ class AccountState:
             "n_api_keys": len(self.api_keys), "mean_prompt_chars": self.prompt_chars / n if n else math.nan,
             "sum_prompt_tokens": self.sum_prompt_tokens if self.sum_prompt_tokens is not None else math.nan,
             "sum_completion_tokens": self.sum_completion_tokens if self.sum_completion_tokens is not None else math.nan,
+            "n_completion_known": self.n_completion_known,
             "n_logprobs": self.n_logprobs, "n_tiny_output": self.n_tiny_output, "n_logit_bias": self.n_logit_bias,
             "n_tools": self.n_tools, "n_toolsets": len(self.toolsets), "n_multi_turn": self.n_multi_turn,
             "n_system_prompts": len(self.system_prompts), "gap_mean": gap_mean, "gap_std": gap_std,

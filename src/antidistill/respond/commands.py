@@ -39,6 +39,8 @@ def print_summary(result: ScanResult, out: Path, seconds: float) -> None:
         f"verdicts: [red]{verdicts.get('malicious', 0)} malicious[/red], "
         f"[yellow]{verdicts.get('suspicious', 0)} suspicious[/yellow], {verdicts.get('benign', 0)} benign"
     )
+    for note in result.notes:
+        console.print(f"[yellow]note:[/yellow] {escape(note)}")
     if result.campaigns:
         table = Table(title=f"{len(result.campaigns)} campaigns", show_lines=False)
         for col in ("campaign", "accounts", "score", "tactics", "requests", "links"):

@@ -80,6 +80,35 @@ class ScanResult:
     input: Summary | None = None
     quarantined: list[QuarantineRecord] = field(default_factory=list)
     engine: str = "duckdb"
+    #: What the input lacks that some evidence needs (see :func:`coverage_notes`).
+    notes: list[str] = field(default_factory=list)
+
+
+#: A kind of evidence is reported missing when at most this share of the
+#: requests that could carry it do.
+MISSING_SHARE = 0.5
+
+
+def coverage_notes(fs: FeatureSet) -> list[str]:
+    """What the log (and accounts file) lack that some evidence needs.
+
+    The spec makes responses, client addresses and the accounts file
+    optional. Without them a scan still runs, but some tactics and ties
+    cannot show, and a reader of its output must know that a quiet result
+    may be a blind one."""
+    a = fs.accounts
+    notes = []
+    chat = int(a["n_chat"].sum()) if len(a) else 0
+    known = int(a["n_completion_known"].sum()) if len(a) else 0
+    if chat and known <= MISSING_SHARE * chat:
+        notes.append(f"{chat - known:,} of {chat:,} chat requests give no completion token count (no response logged, "
+                     "or the request failed): their output length is unknown and does not raise the reasoning-harvest "
+                     "or capability-sweep patterns, so those tactics show less in this log")
+    if len(a) and not (a["n_ips"] > 0).any():
+        notes.append("no event gives client_ip: shared networks cannot tie accounts into campaigns")
+    if len(a) and not len(fs.profile):
+        notes.append("no accounts file: shared payment, e-mail domains and sign-up waves cannot tie accounts into campaigns")
+    return notes
 
 
 def _rfc3339(ts) -> str:
@@ -253,6 +282,7 @@ def _scan_engine(eng, policy: Policy, summary: Summary | None, quarantined: list
     annotated, release = eng.materialize(annotated_events(eng.events, policy))
     try:
         fs = extract_features(annotated, eng.accounts, policy, annotated=True)
+        notes = coverage_notes(fs)
         platforms = sorted(fs.accounts.loc[fs.accounts["n_end_users"] >= PLATFORM_MIN_END_USERS, "account_id"])
         fs_users = _end_user_features(eng, policy, platforms, annotated) if platforms else None
     finally:
@@ -279,7 +309,7 @@ def _scan_engine(eng, policy: Policy, summary: Summary | None, quarantined: list
         for r in results:
             if r.account_id in per_user:
                 r.end_users = sorted(per_user[r.account_id], key=lambda u: (-u["score"], u["user"]))
-    return ScanResult(results, campaigns, summary, quarantined, eng.name)
+    return ScanResult(results, campaigns, summary, quarantined, eng.name, notes)
 
 
 def write_scan(result: ScanResult, out_dir: str | Path) -> Path:
