@@ -9,6 +9,12 @@ RSS.
 
 Usage:
     python benchmarks/bench_detect.py --seed 9001 --scale full [--runs 3] [--skip-speed]
+    python benchmarks/bench_detect.py --data DIR [--skip-speed]
+
+``--data`` scores a directory that some other generator wrote in the same
+layout (``events.jsonl.gz``, optional ``accounts.jsonl``, ``labels.json`` with
+``accounts`` and ``campaigns`` as the simulator writes them) instead of
+simulating a seed.
 
 The seed must be one nobody tuned on. Flagged means verdict suspicious or
 malicious.
@@ -84,6 +90,11 @@ def quality(data: Path, scan_out: Path) -> dict:
     }
 
 
+def _accounts_args(data: Path) -> list[str]:
+    accounts = data / "accounts.jsonl"
+    return ["--accounts", str(accounts)] if accounts.exists() else []
+
+
 def timed(cmd: list[str]) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     t0 = time.perf_counter()
@@ -98,7 +109,7 @@ def speed(data: Path, runs: int) -> dict:
     read_json = [sys.executable, "-c",
                  "import duckdb,sys; c=duckdb.connect(); c.execute(\"CREATE TABLE t AS SELECT * FROM read_json(?, format='newline_delimited')\", [sys.argv[1]]); print(c.execute('select count(*) from t').fetchone()[0])",
                  str(events)]
-    scan = [str(BIN / "antidistill"), "scan", str(events), "--accounts", str(data / "accounts.jsonl"), "--out", str(data / "scan-speed")]
+    scan = [str(BIN / "antidistill"), "scan", str(events), *_accounts_args(data), "--out", str(data / "scan-speed")]
     base, ours, peak = [], [], 0.0
     for _ in range(runs):
         w, _p = timed(read_json)
@@ -117,11 +128,15 @@ def main() -> None:
     ap.add_argument("--scale", default="full", choices=["small", "full"])
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--skip-speed", action="store_true")
+    ap.add_argument("--data", type=Path, help="score this labelled directory instead of simulating --seed")
     args = ap.parse_args()
-    data = simulate(args.seed, args.scale)
+    data = args.data or simulate(args.seed, args.scale)
     out = data / "scan"
-    subprocess.run([str(BIN / "antidistill"), "scan", str(data / "events.jsonl.gz"), "--accounts", str(data / "accounts.jsonl"), "--out", str(out)], check=True, stdout=subprocess.DEVNULL)
-    report = {"seed": args.seed, "scale": args.scale, "quality": quality(data, out)}
+    subprocess.run([str(BIN / "antidistill"), "scan", str(data / "events.jsonl.gz"), *_accounts_args(data), "--out", str(out)],
+                   check=True, stdout=subprocess.DEVNULL)
+    labels = json.loads((data / "labels.json").read_text())
+    report = {"seed": labels.get("seed", args.seed), "scale": labels.get("scale", args.scale), "data": str(data),
+              "quality": quality(data, out)}
     if not args.skip_speed:
         report["speed"] = speed(data, args.runs)
     print(json.dumps(report, indent=2))
