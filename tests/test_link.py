@@ -447,3 +447,87 @@ def test_a_member_moves_to_the_campaign_its_lines_and_hard_ties_point_to():
     # A campaign that shows none of the tactics it was lifted for keeps it.
     tactics["quiet"] = {"capability-sweep"}
     assert _move_to_own_operation(formed, g, _Texts(line_users, lines_of, {}, {}), tactics)[0][0] == first
+
+
+def _merge_every_pair_each_round(groups, lines, scope, pieces=0, own_needs_most_users=False):
+    """merge_same_script as first written: every pair compared afresh each
+    round, line use counted by intersecting sets."""
+    from antidistill.link.graph import SCRIPT_LINE_SHARE, _fisher_p, _own
+
+    groups = [set(c) for c in groups]
+    is_piece = [k >= len(groups) - pieces for k in range(len(groups))]
+    kept = [u for u in lines if len(u & scope) >= 2 and 2 * len(u & scope) >= len(u)]
+    theirs = [u & scope for u in kept]
+    users = [len(u) for u in kept] if own_needs_most_users else None
+
+    def likeness(a, b, a_piece, b_piece):
+        shared, p_min = False, 1.0
+        for k, u in enumerate(theirs):
+            in_a, in_b = len(u & a), len(u & b)
+            if not (in_a or in_b):
+                continue
+            p = _fisher_p(in_a, len(a), in_b, len(b))
+            share_a, share_b = in_a / len(a), in_b / len(b)
+            shared = shared or min(share_a, share_b) >= SCRIPT_LINE_SHARE
+            p_min = min(p_min, p)
+            if users is not None and 2 * max(in_a, in_b) < users[k]:
+                continue
+            if _own(in_a, in_b, len(a), len(b), p) and not (a_piece if share_a > share_b else b_piece):
+                return None
+        return p_min if shared else None
+
+    while len(groups) > 1 and theirs:
+        best = None
+        for i in range(len(groups)):
+            for j in range(i + 1, len(groups)):
+                like = likeness(groups[i], groups[j], is_piece[i], is_piece[j])
+                if like is not None and (best is None or like > best[0]):
+                    best = (like, i, j)
+        if best is None:
+            break
+        _, i, j = best
+        groups[i] |= groups.pop(j)
+        j_piece = is_piece.pop(j)
+        is_piece[i] = is_piece[i] and j_piece
+    return groups
+
+
+def test_merging_by_script_gives_what_comparing_every_pair_each_round_gives():
+    """The merge keeps each group's line counts and compares only groups
+    that have a common line in common (it must scale to thousands of
+    groups); the greedy order and its ties must stay those of comparing
+    every pair afresh."""
+    import random
+
+    from antidistill.link.graph import merge_same_script
+
+    merges = 0
+    for seed in range(60):
+        rng = random.Random(seed)
+        n_scripts = rng.randint(1, 5)
+        script_lines = [[k for k in range(rng.randint(0, 30)) if rng.random() < 0.3] for _ in range(n_scripts)]
+        n_lines = 30
+        users = [set() for _ in range(n_lines)]
+        groups = []
+        for g in range(rng.randint(2, 14)):
+            script = rng.randrange(n_scripts)
+            members = {f"g{g:02d}m{m:02d}" for m in range(rng.randint(1, 12))}
+            for m in members:
+                for k in script_lines[script]:
+                    if rng.random() < 0.7:
+                        users[k].add(m)
+                if rng.random() < 0.3:  # a stray line of another script, or its own
+                    users[rng.randrange(n_lines)].add(m)
+            groups.append(members)
+        outsiders = {f"o{i:02d}" for i in range(rng.randint(0, 10))}
+        for o in outsiders:
+            users[rng.randrange(n_lines)].add(o)
+        everyone = set().union(*groups)
+        scope = {a for a in everyone if rng.random() < 0.9}
+        pieces = rng.randint(0, len(groups) // 2)
+        most = rng.random() < 0.5
+        fast = merge_same_script(groups, users, scope, pieces, most)
+        slow = _merge_every_pair_each_round(groups, users, scope, pieces, most)
+        assert fast == slow, seed
+        merges += len(groups) - len(fast)
+    assert merges > 50  # the cases do merge, often

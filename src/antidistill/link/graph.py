@@ -8,7 +8,7 @@ import heapq
 import itertools
 import math
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 import igraph
@@ -506,26 +506,84 @@ def merge_same_script(groups: list[set[str]], lines: list[set[str]], scope: set[
     kept = [u for u in lines if len(u & scope) >= 2 and 2 * len(u & scope) >= len(u)]
     theirs = [u & scope for u in kept]
     users = [len(u) for u in kept] if own_needs_most_users else None
-    while len(groups) > 1 and theirs:
-        best = None
-        for i in range(len(groups)):
-            for j in range(i + 1, len(groups)):
-                like = _script_likeness(groups[i], groups[j], theirs, is_piece[i], is_piece[j], users)
-                if like is not None and (best is None or like > best[0]):
-                    best = (like, i, j)
-        if best is None:
-            break
-        _, i, j = best
-        groups[i] |= groups.pop(j)
-        j_piece = is_piece.pop(j)  # popped whatever group i is: flags stay in step
-        is_piece[i] = is_piece[i] and j_piece
-    return groups
+    if len(groups) < 2 or not theirs:
+        return groups
+    # Each group's line use as counts (line -> members using it), kept up to
+    # date as groups merge, so that a comparison costs the lines the two
+    # groups use, not all lines times their sizes.
+    lines_of: dict[str, list[int]] = defaultdict(list)
+    for k, u in enumerate(theirs):
+        for a in u:
+            lines_of[a].append(k)
+    counts = [_line_counts(g, lines_of) for g in groups]
+    # Groups in which each line is common (SCRIPT_LINE_SHARE): only two
+    # groups that have a common line in common can be alike at all.
+    common_in: dict[int, set[int]] = defaultdict(set)
+
+    def note_common(i: int) -> None:
+        for k, c in counts[i].items():
+            if c / len(groups[i]) >= SCRIPT_LINE_SHARE:
+                common_in[k].add(i)
+
+    def partners(i: int) -> set[int]:
+        found = set()
+        for k, c in counts[i].items():
+            if c / len(groups[i]) >= SCRIPT_LINE_SHARE:
+                found |= common_in[k]
+        found.discard(i)
+        return found
+
+    def like(i: int, j: int) -> float | None:
+        return _script_likeness(counts[i], counts[j], len(groups[i]), len(groups[j]), is_piece[i], is_piece[j], users)
+
+    for i in range(len(groups)):
+        note_common(i)
+    # Greedy, most alike pair first; of equally alike pairs, the first in the
+    # groups' order (a merged group keeps the place of its first part). Heap
+    # entries of groups changed since are skipped.
+    version = [0] * len(groups)
+    heap = []
+    for i in range(len(groups)):
+        for j in sorted(p for p in partners(i) if p > i):
+            if (lk := like(i, j)) is not None:
+                heap.append((-lk, i, j, 0, 0))
+    heapq.heapify(heap)
+    alive = [True] * len(groups)
+    while heap:
+        _, i, j, vi, vj = heapq.heappop(heap)
+        if not (alive[i] and alive[j]) or version[i] != vi or version[j] != vj:
+            continue
+        for k, c in counts[i].items():
+            if c / len(groups[i]) >= SCRIPT_LINE_SHARE:
+                common_in[k].discard(i)
+        for k, c in counts[j].items():
+            if c / len(groups[j]) >= SCRIPT_LINE_SHARE:
+                common_in[k].discard(j)
+        if groups[i] & groups[j]:  # (groups that share members: count those once)
+            groups[i] |= groups[j]
+            counts[i] = _line_counts(groups[i], lines_of)
+        else:
+            groups[i] |= groups[j]
+            counts[i].update(counts[j])
+        is_piece[i] = is_piece[i] and is_piece[j]
+        alive[j], version[i] = False, version[i] + 1
+        note_common(i)
+        for o in sorted(partners(i)):
+            if (lk := like(min(i, o), max(i, o))) is not None:
+                heapq.heappush(heap, (-lk, min(i, o), max(i, o), version[min(i, o)], version[max(i, o)]))
+    return [g for g, a in zip(groups, alive, strict=True) if a]
 
 
-def _script_likeness(a: set[str], b: set[str], lines: list[set[str]], a_piece: bool = False,
+def _line_counts(group: set[str], lines_of: dict[str, list[int]]) -> Counter:
+    """Line -> how many members of ``group`` use it."""
+    return Counter(k for a in group for k in lines_of.get(a, ()))
+
+
+def _script_likeness(a: Counter, b: Counter, size_a: int, size_b: int, a_piece: bool = False,
                      b_piece: bool = False, line_users: list[int] | None = None) -> float | None:
-    """How alike the line use of groups ``a`` and ``b`` is (the smallest
-    per-line p-value of Fisher's exact test), or None when no line is common
+    """How alike the line use of groups ``a`` and ``b`` (line -> members
+    using it, of ``size_a`` and ``size_b`` members) is: the smallest
+    per-line p-value of Fisher's exact test, or None when no line is common
     in both or one has a line of its own the other hardly uses.
 
     A line of one's own: used by at least ``OWN_LINE_SHARE`` of one group
@@ -537,13 +595,15 @@ def _script_likeness(a: set[str], b: set[str], lines: list[set[str]], a_piece: b
     """
     shared = False
     p_min = 1.0
-    for k, in_a, in_b, p in _line_tests(a, b, lines):
-        share_a, share_b = in_a / len(a), in_b / len(b)
+    for k in a.keys() | b.keys():
+        in_a, in_b = a.get(k, 0), b.get(k, 0)
+        p = _fisher_p(in_a, size_a, in_b, size_b)
+        share_a, share_b = in_a / size_a, in_b / size_b
         shared = shared or min(share_a, share_b) >= SCRIPT_LINE_SHARE
         p_min = min(p_min, p)
         if line_users is not None and 2 * max(in_a, in_b) < line_users[k]:
             continue
-        if _own(in_a, in_b, len(a), len(b), p) and not (a_piece if share_a > share_b else b_piece):
+        if _own(in_a, in_b, size_a, size_b, p) and not (a_piece if share_a > share_b else b_piece):
             return None
     return p_min if shared else None
 
@@ -577,16 +637,7 @@ def _own(in_a: int, in_b: int, size_a: int, size_b: int, p: float) -> bool:
 @functools.lru_cache(maxsize=65536)
 def _fisher_p(in_a: int, size_a: int, in_b: int, size_b: int) -> float:
     """Fisher's exact test (two-sided p) of ``in_a`` of ``size_a`` against
-    ``in_b`` of ``size_b``. Cached: merging compares the same groups' line
-    counts again every round, and scipy's call costs far more than the
-    lookup."""
+    ``in_b`` of ``size_b``. Cached: the same counts come up again and
+    again as merging compares groups, and scipy's call costs far more than
+    the lookup."""
     return float(fisher_exact([[in_a, size_a - in_a], [in_b, size_b - in_b]])[1])
-
-
-def _line_tests(a: set[str], b: set[str], lines: list[set[str]]):
-    """Per line used in ``a`` or ``b``: its index, its users in each, and
-    Fisher's exact test of the difference."""
-    for k, users in enumerate(lines):
-        in_a, in_b = len(users & a), len(users & b)
-        if in_a or in_b:
-            yield k, in_a, in_b, _fisher_p(in_a, len(a), in_b, len(b))
