@@ -61,13 +61,26 @@ def score_one(data: Path, out: Path) -> None:
     import antidistill.respond.scan as scan
     from antidistill.policy import load_policy
 
+    from antidistill.detect.base import build_detectors
+
     with open(data / INPUTS, "rb") as f:
-        fs, detectors, measurements, _captured_results = pickle.load(f)
-    # The fitted detectors' measurements are kept; their scoring is the tree's.
+        fs, captured, measurements, _captured_results = pickle.load(f)
+    policy = load_policy(None)
+    # The tree's detectors, with the tree's policy, take over what the
+    # captured ones learned in fit (attributes ending in "_"). They measure
+    # again, which is cheap, except the separable ones (costly: their
+    # captured measurements are kept).
+    fitted = {d.name: d for d in captured}
+    detectors = build_detectors(policy)
+    for d in detectors:
+        if d.name in fitted:
+            d.__dict__.update({k: v for k, v in vars(fitted[d.name]).items() if k.endswith("_") and not k.startswith("_")})
+        if not d.separable or d.name not in measurements:
+            measurements[d.name] = d.measure(fs)
     results = {d.name: d.score(measurements[d.name], fs) for d in detectors}
     scan.build_detectors = lambda policy: detectors
     scan._judge = lambda fs_, dets, workers=1: (measurements, results)
-    accounts, campaigns = scan.score_features(fs, load_policy(None))
+    accounts, campaigns = scan.score_features(fs, policy)
     out.mkdir(parents=True, exist_ok=True)
     (out / "accounts.jsonl").write_text("".join(json.dumps(a.to_dict()) + "\n" for a in accounts))
 

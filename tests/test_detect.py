@@ -101,8 +101,7 @@ def test_a_log_without_responses_or_addresses_is_judged_on_what_it_gives(tmp_pat
             t.chat("support-bot", f"Customer {i} says: my order number {1000 + i} has not arrived, what should I tell them?",
                    system="You are the helpful support assistant of ShopCo.")
         for i in range(80):
-            t.chat("grader", f"Which response is better? Response A: {i} apples. Response B: {i + 1} pears. "
-                   "Rate each on a scale of 1 to 10.")
+            t.chat("grader", GRADING.format(f"{t.rng.choice(DOMAIN_TOPICS)} ({i})"))
         if not short_answers:
             for event in t.events:
                 del event["response"], event["latency_ms"], event["client_ip"]
@@ -121,6 +120,31 @@ def test_a_log_without_responses_or_addresses_is_judged_on_what_it_gives(tmp_pat
     assert 0 < strength(acc["harvester"], "reasoning-harvest") <= strength(short["harvester"], "reasoning-harvest")
 
 
+def test_long_answers_are_judged_against_the_logs_typical_answer(tmp_path):
+    """How long answers run depends on the model served. Behind a terse
+    model (typical answers about 40 tokens) a harvest whose answers are
+    about 2.5 times that is a harvest of long answers, though far shorter
+    than a verbose model's; the same traffic with a default-length log
+    around it is damped as before."""
+    def traffic(ordinary_answer: str) -> Traffic:
+        t = Traffic(6)
+        for k in range(30):
+            for i in range(8):
+                t.chat(f"user-{k:02d}", f"plan a trip to city {k}-{i}", content=ordinary_answer)
+        for i in range(120):
+            t.chat("harvester", t.rng.choice(PHRASES).format(f"{DOMAIN_TOPICS[i % len(DOMAIN_TOPICS)]} case {i}"),
+                   content="Step one follows from the premise. " * 11)  # ~100 tokens
+        return t
+
+    terse, _ = scan(tmp_path / "terse", traffic("Sure. " * 27))  # ~40 tokens
+    typical = strength(terse["harvester"], "reasoning-harvest:typical_completion_tokens")
+    assert 35 <= typical <= 45
+    assert terse["harvester"].verdict == "malicious"
+    verbose, _ = scan(tmp_path / "verbose", traffic("Here is a plan with details. " * 21))  # ~150 tokens
+    assert strength(verbose["harvester"], "reasoning-harvest") < strength(terse["harvester"], "reasoning-harvest")
+    assert all(a.verdict == "benign" for n, a in terse.items() if n.startswith("user-"))
+
+
 def test_failed_requests_do_not_count_as_short_answers(tmp_path):
     """A harvest that hits a rate limit half the time: its mean output is
     over the answered requests (a refused one has no response)."""
@@ -134,15 +158,25 @@ def test_failed_requests_do_not_count_as_short_answers(tmp_path):
     assert acc["harvester"].verdict == "malicious"
 
 
+#: A grading prompt with two candidate answers to a question about ``{}``.
+GRADING = ("Which response is better for the question about {}? Response A: the first answer. "
+           "Response B: the second answer. Rate each on a scale of 1 to 10.")
+
+
 def test_preference_harvest(tmp_path):
     t = Traffic(3)
     for i in range(80):
-        t.chat("grader", f"Which response is better? Response A: {i} apples. Response B: {i + 1} pears. Rate each on a scale of 1 to 10.")
+        t.chat("grader", GRADING.format(f"{DOMAIN_TOPICS[i % len(DOMAIN_TOPICS)]} ({i})"))
+    # A team using the model as a judge on its own evaluation: as many
+    # grading prompts, over one benchmark's questions (one domain).
+    for i in range(80):
+        t.chat("judge-eval", GRADING.format(f"the integral of a polynomial of degree {i % 9}"))
     t.chat("user", "which answer is better, A or B? Response A: yes Response B: no")
     for i in range(30):
         t.chat("user", f"plan a trip to city {i}")
     acc, _ = scan(tmp_path, t)
-    assert "preference-harvest" in acc["grader"].tactics
+    assert "preference-harvest" in acc["grader"].tactics and acc["grader"].verdict != "benign"
+    assert acc["judge-eval"].verdict == "benign" and not acc["judge-eval"].tactics
     assert acc["user"].verdict == "benign"
 
 

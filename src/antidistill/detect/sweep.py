@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from antidistill.detect.base import Detector, Scored, Signal, own_params, register
-from antidistill.detect.text_rules import breadth_term, mean_output, output_signals, output_term
+from antidistill.detect.text_rules import breadth_term, mean_output, output_length, output_signals, output_term
 from antidistill.features.templates import mine_templates, shared_instructions
 
 
@@ -20,8 +20,8 @@ class CapabilitySweep(Detector):
 
     def __init__(self, jaccard_threshold=0.5, sample_per_account=60, templated_share_midpoint=0.5,
                  templated_share_scale=0.1, breadth_midpoint=3.5, breadth_scale=0.6,
-                 volume_midpoint=40, volume_scale=12, output_tokens_midpoint=200, output_tokens_scale=50,
-                 output_weight=0.6):
+                 volume_midpoint=40, volume_scale=12, output_length_midpoint=1.33, output_length_scale=0.33,
+                 output_weight=0.6, typical_output_tokens=150):
         super().__init__(**own_params(locals()))
         self.templates_ = None
 
@@ -50,6 +50,7 @@ class CapabilitySweep(Detector):
         p = self.params
         doms = [c for c in m.columns if c.startswith("dom_")]
         tpl = features.templates
+        out_mid, out_scale, typical = output_length(features, p)
         out = {}
         for subject, row in zip(m.index, m.to_dict("records"), strict=True):
             if row["n_templated"] <= 0:
@@ -59,14 +60,13 @@ class CapabilitySweep(Detector):
             mean = mean_output(row["sum_completion_tokens"], row["n_completion_known"])
             pattern = (self.curve(share, p["templated_share_midpoint"], p["templated_share_scale"])
                        * breadth_term(self.curve, breadth, row["n_domain_tagged"], p["breadth_midpoint"], p["breadth_scale"])
-                       * output_term(self.curve, mean, p["output_tokens_midpoint"], p["output_tokens_scale"],
-                                     p["output_weight"]))
+                       * output_term(self.curve, mean, out_mid, out_scale, p["output_weight"]))
             s = pattern * self.curve(row["n_chat"], p["volume_midpoint"], p["volume_scale"])
             examples = tpl.examples(features.members(subject))
             out[subject] = Scored(s, [
                 Signal("templated_share", share, examples),
                 Signal("domains_covered", breadth),
                 Signal("chat_requests", int(row["n_chat"])),
-                *output_signals(mean),
+                *output_signals(mean, typical),
             ], pattern)
         return out

@@ -31,6 +31,59 @@ def mean_output(completion_tokens: float, n_known: float) -> float | None:
     return completion_tokens / n_known
 
 
+#: Accounts with at least this many completion counts, under this share of
+#: whose chat requests ask for reasoning, make the log's typical answer
+#: length, when there are at least TYPICAL_MIN_ACCOUNTS of them.
+TYPICAL_MIN_KNOWN = 5
+TYPICAL_MAX_REASONING_SHARE = 0.2
+TYPICAL_MIN_ACCOUNTS = 20
+
+
+def typical_output(features, rule: str) -> float | None:
+    """The log's typical answer length: the median, over accounts with at
+    least ``TYPICAL_MIN_KNOWN`` completion counts, of their mean completion
+    tokens; None when there are fewer than ``TYPICAL_MIN_ACCOUNTS`` such
+    accounts (too few to say).
+
+    How long answers run depends on the model served (a terse model's long
+    answer is a verbose model's short one), so the output term judges an
+    account's answers against this, not against a fixed number of tokens.
+    Accounts, not requests, make the median, so that a few heavy
+    applications do not set it; accounts that mostly ask for reasoning
+    (``rule``: at least ``TYPICAL_MAX_REASONING_SHARE`` of their chat
+    requests) are left out, so that a log full of harvests does not make
+    long answers look ordinary. Worked out once per feature set.
+    """
+    derived = getattr(features, "derived", None)
+    if derived is None:  # (feature sets pickled before the field existed)
+        derived = features.derived = {}
+    key = f"typical_output:{rule}"
+    if key not in derived:
+        a = features.accounts
+        column = f"n_rule_{rule.replace('-', '_')}"
+        value = None
+        if len(a) and {"n_completion_known", column} <= set(a.columns):
+            known = a[(a["n_completion_known"] >= TYPICAL_MIN_KNOWN)
+                      & (a[column] < TYPICAL_MAX_REASONING_SHARE * a["n_chat"].clip(lower=1))]
+            if len(known) >= TYPICAL_MIN_ACCOUNTS:
+                value = float((known["sum_completion_tokens"] / known["n_completion_known"]).median())
+        derived[key] = value
+    return derived[key]
+
+
+def output_length(features, params: dict, rule: str = "reasoning-elicitation") -> tuple[float, float, float]:
+    """(midpoint, scale, typical) of the output term, in completion tokens.
+
+    The policy gives the midpoint and scale as multiples of the log's
+    typical answer length (:func:`typical_output`), because what counts as
+    a long answer depends on the model served; when the log has too few
+    accounts with answers to say, ``typical_output_tokens`` stands in.
+    """
+    typical = typical_output(features, rule) or params["typical_output_tokens"]
+    typical = max(float(typical), 1.0)
+    return params["output_length_midpoint"] * typical, params["output_length_scale"] * typical, typical
+
+
 def output_term(curve, mean: float | None, midpoint: float, scale: float, weight: float) -> float:
     """Harvests want long, content-rich answers (that is what a student model
     learns from); products built on templates mostly want short ones. Long
@@ -47,8 +100,10 @@ def output_term(curve, mean: float | None, midpoint: float, scale: float, weight
     return (1.0 - weight) + weight * strength
 
 
-def output_signals(mean: float | None) -> list[Signal]:
-    return [] if mean is None else [Signal("mean_completion_tokens", mean)]
+def output_signals(mean: float | None, typical: float) -> list[Signal]:
+    if mean is None:
+        return []
+    return [Signal("mean_completion_tokens", mean), Signal("typical_completion_tokens", typical)]
 
 
 def _domain_cols(columns: pd.Index, suffix: str = "") -> list[str]:
@@ -72,8 +127,8 @@ class ReasoningHarvest(Detector):
 
     def __init__(self, volume_midpoint=40, volume_scale=12, share_midpoint=0.35, share_scale=0.08,
                  breadth_midpoint=3.5, breadth_scale=0.6, min_active_hours=3,
-                 output_tokens_midpoint=200, output_tokens_scale=50, output_weight=0.6,
-                 system_prompt_weight=0.5):
+                 output_length_midpoint=1.33, output_length_scale=0.33, output_weight=0.6,
+                 typical_output_tokens=150, system_prompt_weight=0.5):
         super().__init__(**own_params(locals()))
 
     def measure(self, features):
@@ -92,6 +147,7 @@ class ReasoningHarvest(Detector):
     def score(self, m, features):
         p = self.params
         dom = _domain_cols(m.columns, "_reasoning")
+        out_mid, out_scale, typical = output_length(features, p, self.rule)
         out = {}
         for subject, row in zip(m.index, m.to_dict("records"), strict=True):
             n = row["n_reasoning"]
@@ -102,8 +158,7 @@ class ReasoningHarvest(Detector):
             mean = mean_output(row["completion_tokens"], row["n_completion_known"])
             pattern = (self.curve(share, p["share_midpoint"], p["share_scale"])
                        * breadth_term(self.curve, breadth, row["n_tagged"], p["breadth_midpoint"], p["breadth_scale"])
-                       * output_term(self.curve, mean, p["output_tokens_midpoint"], p["output_tokens_scale"],
-                                     p["output_weight"]))
+                       * output_term(self.curve, mean, out_mid, out_scale, p["output_weight"]))
             s = self.curve(n, p["volume_midpoint"], p["volume_scale"]) * pattern
             if row["active_hours"] < p["min_active_hours"]:
                 s *= 0.5  # one short burst reads like a benchmark run
@@ -112,38 +167,53 @@ class ReasoningHarvest(Detector):
                 Signal("reasoning_requests", round(float(n), 1), ev),
                 Signal("reasoning_share", share),
                 Signal("reasoning_domains", breadth),
-                *output_signals(mean),
+                *output_signals(mean, typical),
             ], pattern)
         return out
 
 
 @register
 class PreferenceHarvest(Detector):
-    """Grading, ranking and comparison prompts at volume (reward-model data)."""
+    """Grading, ranking and comparison prompts at volume, across many domains
+    (reward-model data).
+
+    A team using the model as a judge on its own evaluation grades answers
+    to a fixed benchmark's questions, which stay in a few domains; a reward
+    model needs preferences on everything, so a harvest roams, as reasoning
+    harvests do. Breadth is that of the account's chat requests.
+    """
 
     name = "preference-harvest"
     tactic = "preference-harvest"
     rule = "preference-grading"
 
-    def __init__(self, volume_midpoint=25, volume_scale=8, share_midpoint=0.4, share_scale=0.1):
+    def __init__(self, volume_midpoint=25, volume_scale=8, share_midpoint=0.4, share_scale=0.1,
+                 breadth_midpoint=3.5, breadth_scale=0.6):
         super().__init__(**own_params(locals()))
 
     def measure(self, features):
         a = features.accounts.set_index("account_id")
-        return pd.DataFrame({"n_chat": a["n_chat"], "n_grading": a["n_rule_preference_grading"]})
+        cols = _domain_cols(a.columns)
+        m = a[["n_chat", "n_rule_preference_grading", "n_domain_tagged", *cols]].copy()
+        m.columns = ["n_chat", "n_grading", "n_tagged", *cols]
+        return m
 
     def score(self, m, features):
         p = self.params
+        dom = _domain_cols(m.columns)
         out = {}
         for subject, row in zip(m.index, m.to_dict("records"), strict=True):
             n = row["n_grading"]
             if n <= 0:
                 continue
             share = n / max(row["n_chat"], 1)
-            pattern = self.curve(share, p["share_midpoint"], p["share_scale"])
+            breadth = int(sum(row[c] > 0 for c in dom))
+            pattern = (self.curve(share, p["share_midpoint"], p["share_scale"])
+                       * breadth_term(self.curve, breadth, row["n_tagged"], p["breadth_midpoint"], p["breadth_scale"]))
             s = self.curve(n, p["volume_midpoint"], p["volume_scale"]) * pattern
             ev = self.examples(features, subject, self.rule, features.members(subject))
-            out[subject] = Scored(s, [Signal("grading_requests", int(n), ev), Signal("grading_share", share)], pattern)
+            out[subject] = Scored(s, [Signal("grading_requests", int(n), ev), Signal("grading_share", share),
+                                      Signal("domains_covered", breadth)], pattern)
         return out
 
 

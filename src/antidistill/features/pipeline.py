@@ -51,6 +51,9 @@ class FeatureSet:
     #: (the end-user pass) ``infra``, ``activity`` and ``end_users`` are
     #: empty and detectors skip what only linkage reads
     linkage: bool = True
+    #: values detectors work out once from these tables and share (see
+    #: detect.text_rules.typical_output)
+    derived: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         index: dict[str, dict[str, list[str]]] = {}
