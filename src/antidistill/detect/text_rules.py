@@ -7,7 +7,7 @@ import pandas as pd
 from antidistill.detect.base import Detector, Scored, Signal, own_params, register
 
 
-def breadth_term(curve, breadth: int, n: float, midpoint: float, scale: float) -> float:
+def breadth_term(curve, breadth: int, n: float, midpoint: float, scale: float, sent: float | None = None) -> float:
     """Breadth of domains, judged against what ``n`` requests could cover.
 
     ``n`` counts the requests the domain taxonomy recognised at all: a request
@@ -15,12 +15,20 @@ def breadth_term(curve, breadth: int, n: float, midpoint: float, scale: float) -
     about breadth either way. An account with three recognised requests can
     touch at most three domains; if it touched three, it roams as much as it
     could. Below that many requests breadth is not yet known, so it counts as
-    neutral (0.5) at worst.
+    neutral (0.5) at worst, unless the account sent (``sent``) at least
+    ``UNKNOWN_BREADTH_SENT`` times that many requests of the kind judged: so
+    many requests of which hardly any falls in a listed domain do not roam
+    over them (a benchmark of word problems, one product's questions).
     """
     reachable = midpoint + 1.5
     effective = breadth * reachable / min(max(n, 1.0), reachable)
     strength = curve(effective, midpoint, scale)
-    return max(strength, 0.5) if n < reachable else strength
+    unknown = n < reachable and (sent is None or sent < UNKNOWN_BREADTH_SENT * reachable)
+    return max(strength, 0.5) if unknown else strength
+
+
+#: See breadth_term.
+UNKNOWN_BREADTH_SENT = 4
 
 
 def mean_output(completion_tokens: float, n_known: float) -> float | None:
@@ -157,7 +165,7 @@ class ReasoningHarvest(Detector):
             breadth = int(sum(row[c] > 0 for c in dom))
             mean = mean_output(row["completion_tokens"], row["n_completion_known"])
             pattern = (self.curve(share, p["share_midpoint"], p["share_scale"])
-                       * breadth_term(self.curve, breadth, row["n_tagged"], p["breadth_midpoint"], p["breadth_scale"])
+                       * breadth_term(self.curve, breadth, row["n_tagged"], p["breadth_midpoint"], p["breadth_scale"], n)
                        * output_term(self.curve, mean, out_mid, out_scale, p["output_weight"]))
             s = self.curve(n, p["volume_midpoint"], p["volume_scale"]) * pattern
             if row["active_hours"] < p["min_active_hours"]:
@@ -209,7 +217,8 @@ class PreferenceHarvest(Detector):
             share = n / max(row["n_chat"], 1)
             breadth = int(sum(row[c] > 0 for c in dom))
             pattern = (self.curve(share, p["share_midpoint"], p["share_scale"])
-                       * breadth_term(self.curve, breadth, row["n_tagged"], p["breadth_midpoint"], p["breadth_scale"]))
+                       * breadth_term(self.curve, breadth, row["n_tagged"], p["breadth_midpoint"], p["breadth_scale"],
+                                      row["n_chat"]))
             s = self.curve(n, p["volume_midpoint"], p["volume_scale"]) * pattern
             ev = self.examples(features, subject, self.rule, features.members(subject))
             out[subject] = Scored(s, [Signal("grading_requests", int(n), ev), Signal("grading_share", share),
