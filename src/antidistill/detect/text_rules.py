@@ -231,19 +231,22 @@ class PromptExtraction(Detector):
     """Repeated attempts to make the model reveal its system prompt.
 
     One curious user trying once is not theft; the strength rises with the
-    number of attempts.
+    number of attempts, and with their share of the account's chat
+    requests: an application that passes thousands of its users' messages
+    through (a support bot) carries the few of them that try the trick,
+    while an extraction effort is a good part of what its account sends.
     """
 
     name = "prompt-extraction"
     tactic = "prompt-extraction"
     rule = "prompt-extraction"
 
-    def __init__(self, count_midpoint=3.5, count_scale=0.8):
+    def __init__(self, count_midpoint=3.5, count_scale=0.8, share_midpoint=0.02, share_scale=0.005):
         super().__init__(**own_params(locals()))
 
     def measure(self, features):
         a = features.accounts.set_index("account_id")
-        return pd.DataFrame({"n_prompt_extraction": a["n_rule_prompt_extraction"]})
+        return pd.DataFrame({"n_prompt_extraction": a["n_rule_prompt_extraction"], "n_chat": a["n_chat"]})
 
     def score(self, m, features):
         p = self.params
@@ -252,10 +255,14 @@ class PromptExtraction(Detector):
             n = row["n_prompt_extraction"]
             if n <= 0:
                 continue
-            s = self.curve(n, p["count_midpoint"], p["count_scale"])
+            share = n / max(row["n_chat"], n, 1)
+            share_term = self.curve(share, p["share_midpoint"], p["share_scale"])
+            s = self.curve(n, p["count_midpoint"], p["count_scale"]) * share_term
             ev = self.examples(features, subject, self.rule, features.members(subject))
             # A few attempts per account is the pattern of a campaign spread
             # thin; one attempt alone stays below what lifts an account that
             # shares only a network with the campaign.
-            out[subject] = Scored(s, [Signal("prompt_extraction_attempts", int(n), ev)], min(1.0, n / p["count_midpoint"]))
+            pattern = min(1.0, n / p["count_midpoint"]) * share_term
+            out[subject] = Scored(s, [Signal("prompt_extraction_attempts", int(n), ev), Signal("attempt_share", share)],
+                                  pattern)
         return out
