@@ -275,6 +275,32 @@ def test_slow_and_low_members_are_caught_through_their_campaign(tmp_path):
     assert {lk["kind"] for lk in camp.links} >= {"payment"}
 
 
+def test_a_new_user_on_every_request_does_not_make_a_platform(tmp_path):
+    """A platform's traffic is many people's, so a campaign never lifts it.
+    Its people come back; a harvest account that sets a new ``user`` on
+    every request (a hydra's accounts mixing in a reseller's traffic) shows
+    no people served, and its campaign lifts it like any member."""
+    t = Traffic(8)
+    for k in range(12):
+        acct = f"sl-{k}"
+        t.account(acct, created=f"2026-03-30T0{k % 5}:00:00Z", payment_fingerprint="pay-77", email_domain="quickmail.example")
+        for i in range(8):
+            extra = {"user": f"u-{k}-{i}"} if k < 4 else {}
+            t.chat(acct, t.rng.choice(PHRASES).format(t.rng.choice(DOMAIN_TOPICS)), ip=f"192.0.2.{k}", content=LONG_ANSWER,
+                   **extra)
+    # A real platform paying with the same card (an exact identity, which
+    # lifts an ordinary account however innocuous its own requests): its
+    # customers come back, so its traffic is theirs and it is not lifted.
+    t.account("platform", created="2026-01-05T10:00:00Z", payment_fingerprint="pay-77")
+    for i in range(60):
+        t.chat("platform", f"draft a friendly reply to email {i} about the invoice", user=f"customer-{i % 12}",
+               ip="198.51.100.9")
+    acc, _ = scan(tmp_path, t)
+    assert all(acc[f"sl-{k}"].verdict != "benign" for k in range(12))
+    assert len({acc[f"sl-{k}"].campaign_id for k in range(12)}) == 1
+    assert acc["platform"].verdict == "benign" and acc["platform"].campaign_id is None
+
+
 def test_shared_infrastructure_alone_never_convicts(tmp_path):
     t = Traffic(9)
     for k in range(25):  # a university lab: one network, one domain, one sign-up week

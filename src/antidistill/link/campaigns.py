@@ -24,6 +24,10 @@ SIGNAL_FLOOR = 0.01
 #: Accounts with at least this many distinct end users are platforms whose
 #: end users are judged one by one.
 PLATFORM_MIN_END_USERS = 5
+#: ...whose end users come back: a `user` value on every request of which
+#: hardly any repeats (under this many requests per end user) shows no
+#: people served, since a script can set a new one on every request.
+PLATFORM_MIN_REQUESTS_PER_END_USER = 1.5
 #: A shared instruction line counts as this group's own when at least this
 #: share of the accounts using it are in the group.
 SPECIFIC_WORDING_SHARE = 0.5
@@ -211,7 +215,8 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
     agg = fs.accounts.set_index("account_id")
     # A platform's traffic is many people's: it is judged on its own and per
     # end user, never pooled or lifted as one actor.
-    platforms = set(agg.index[agg["n_end_users"] >= PLATFORM_MIN_END_USERS])
+    platforms = set(agg.index[(agg["n_end_users"] >= PLATFORM_MIN_END_USERS)
+                              & (agg["n_requests"] >= PLATFORM_MIN_REQUESTS_PER_END_USER * agg["n_end_users"])])
     # What each account sends of a script (a member whose traffic is a
     # campaign's script sends no line or system prompt of its own).
     texts = _Texts.of(fs, ag.common)
