@@ -11,13 +11,16 @@ in seconds each instead of a full scan each:
     python benchmarks/rescore_seeds.py score bench-data/full-3141 bench-data/full-9191 [--src OTHER/src]
 
 `capture` runs the scan and keeps the accounts' FeatureSet, the fitted
-detectors and their measurements and results. `score` scores the
-measurements with the detectors of the tree named by `--src` (this
-checkout's by default; a pickle names classes, the tree defines them), runs
-that tree's `respond.scan.score_features` on them, and prints
+detectors and their measurements and results. `score` builds the detectors
+of the tree named by `--src` (this checkout's by default) from that tree's
+default policy, gives them what the captured ones learned in `fit`
+(attributes ending in "_"), lets them measure again (cheap), except the
+separable ones (costly: classifier-extraction's captured measurements are
+kept), and runs that tree's `respond.scan.score_features`; it prints
 bench_detect's quality figures per seed (the end users of platforms are not
 judged again; they do not enter these figures). Capture again after
-changing features or what detectors fit and measure.
+changing the features, what a detector learns in `fit`, or what a
+separable detector measures.
 Figures from this script are for comparing scoring changes on development
 seeds; the issue's figures come from bench_detect.py on a fresh seed.
 """

@@ -129,6 +129,34 @@ def test_per_account_rescoring_flags_an_attacker_between_full_passes(tmp_path):
     assert core.rescore_partial() == {}  # nothing changed since
 
 
+def test_per_account_rescoring_judges_answer_length_against_the_whole_log(tmp_path):
+    """Answer length is judged against the log's typical answer. A partial
+    rescore sees only the accounts that changed; it must use the typical
+    length the last full rescore found over all of them, or a verbose
+    model's ordinary answers would look long between full passes."""
+    t = Traffic(12)
+    verbose = "Here is a careful and complete answer with all the details you need. " * 28  # ~500 tokens
+    for k in range(30):
+        for i in range(8):
+            t.chat(f"user-{k:02d}", f"plan a trip to city {k}-{i}", content=verbose)
+    for i in range(120):
+        t.chat("tutor-app", t.rng.choice(PHRASES).format(f"{DOMAIN_TOPICS[i % len(DOMAIN_TOPICS)]} case {i}"), content=verbose)
+    events, accounts = t.write(tmp_path)
+    core = replay(events, accounts, load_policy())
+    core.rescore_full()
+    later = Traffic(13)
+    later._n = 10_000
+    for i in range(5):
+        later.chat("tutor-app", t.rng.choice(PHRASES).format(f"{DOMAIN_TOPICS[i]} later {i}"), content=verbose)
+    core.add(later.events)
+    assert set(core.rescore_partial()) == {"tutor-app"}
+    partial = core.partial["tutor-app"].score
+    # What a full rescore of the same state says (the account is in no campaign).
+    full = core.rescore_full()["tutor-app"]
+    assert full.campaign_id is None
+    assert partial == pytest.approx(full.score, abs=1e-9)
+
+
 def test_per_account_rescoring_without_linkage_tables_scores_the_same(tmp_path):
     # Partial rescoring forms no campaigns, so it builds its FeatureSet
     # without what only linkage reads; the per-account results must not move.

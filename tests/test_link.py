@@ -519,6 +519,8 @@ def test_merging_by_script_gives_what_comparing_every_pair_each_round_gives():
                 if rng.random() < 0.3:  # a stray line of another script, or its own
                     users[rng.randrange(n_lines)].add(m)
             groups.append(members)
+        if rng.random() < 0.3:  # groups that share members, or come twice
+            groups.append(set(rng.sample(sorted(groups[rng.randrange(len(groups))]), 1)) | groups[-1])
         outsiders = {f"o{i:02d}" for i in range(rng.randint(0, 10))}
         for o in outsiders:
             users[rng.randrange(n_lines)].add(o)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from antidistill.detect.base import Detector, Scored, Signal, own_params, register
+from antidistill.features.pipeline import _ident
 
 
 def breadth_term(curve, breadth: int, n: float, midpoint: float, scale: float, sent: float | None = None) -> float:
@@ -21,10 +22,14 @@ def breadth_term(curve, breadth: int, n: float, midpoint: float, scale: float, s
     over them (a benchmark of word problems, one product's questions).
     """
     reachable = midpoint + 1.5
+    if n < reachable and sent is not None and sent >= UNKNOWN_BREADTH_SENT * reachable:
+        # Enough requests to have roamed, and few in any listed domain: the
+        # domains touched are all there is (not scaled up as for a small
+        # account that could not have touched more).
+        return curve(breadth, midpoint, scale)
     effective = breadth * reachable / min(max(n, 1.0), reachable)
     strength = curve(effective, midpoint, scale)
-    unknown = n < reachable and (sent is None or sent < UNKNOWN_BREADTH_SENT * reachable)
-    return max(strength, 0.5) if unknown else strength
+    return max(strength, 0.5) if n < reachable else strength
 
 
 #: See breadth_term.
@@ -68,7 +73,7 @@ def typical_output(features, rule: str) -> float | None:
     key = f"typical_output:{rule}"
     if key not in derived:
         a = features.accounts
-        column = f"n_rule_{rule.replace('-', '_')}"
+        column = f"n_rule_{_ident(rule)}"
         value = None
         if len(a) and {"n_completion_known", column} <= set(a.columns):
             known = a[(a["n_completion_known"] >= TYPICAL_MIN_KNOWN)

@@ -89,6 +89,12 @@ class DetectionCore:
         self.last_partial = 0.0
         self.changed_since_full = False
         self.scored_platforms: set[str] = set()
+        #: what the last full rescore worked out over all accounts, and over
+        #: all end users, that the detectors judge each one against (the
+        #: log's typical answer length): a partial rescore of a few accounts
+        #: uses these, not what those few alone would give
+        self.log_wide: dict[str, Any] = {}
+        self.log_wide_users: dict[str, Any] = {}
         #: log lines received (see ``add``) and the request id of the last one
         self.lines = 0
         self.last_rid: str | None = None
@@ -152,12 +158,17 @@ class DetectionCore:
             keys |= self.state.end_users_of.get(acct, set())
         return keys
 
-    def _score_end_users(self, keys: set[str]) -> list:
+    def _score_end_users(self, keys: set[str], everything: bool = False) -> list:
         from antidistill.respond.scan import score_features
 
         if not keys:
             return []
-        results, _ = score_features(self.state.end_user_feature_set(keys), self.policy, with_campaigns=False)
+        fs = self.state.end_user_feature_set(keys)
+        if not everything:
+            fs.derived.update(self.log_wide_users)
+        results, _ = score_features(fs, self.policy, with_campaigns=False)
+        if everything:
+            self.log_wide_users = dict(fs.derived)
         return results
 
     def rescore_partial(self) -> dict[str, Verdict]:
@@ -171,7 +182,9 @@ class DetectionCore:
             # No campaigns here, so nothing linkage reads is built or mined
             # (template pairs across accounts were ~half of the worker's CPU
             # at 500 requests/s from 20 accounts, for nothing).
-            results, _ = score_features(self.state.feature_set(changed, linkage=False), self.policy, with_campaigns=False)
+            fs = self.state.feature_set(changed, linkage=False)
+            fs.derived.update(self.log_wide)
+            results, _ = score_features(fs, self.policy, with_campaigns=False)
             for r in results:
                 self.partial[r.account_id] = _verdict(r)
         for r in self._score_end_users(users):
@@ -185,9 +198,11 @@ class DetectionCore:
 
         self.state.take_changed()
         users = self._end_users_due(self.state.take_end_users_changed(), everything=True)
-        results, _campaigns = score_features(self.state.feature_set(), self.policy)
+        fs = self.state.feature_set()
+        results, _campaigns = score_features(fs, self.policy)
+        self.log_wide = dict(fs.derived)
         full = {r.account_id: _verdict(r) for r in results}
-        full.update((r.account_id, _verdict(r)) for r in self._score_end_users(users))
+        full.update((r.account_id, _verdict(r)) for r in self._score_end_users(users, everything=True))
         self.full = full
         self.partial = {}
         self.last_full = time.time()

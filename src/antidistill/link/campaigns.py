@@ -215,8 +215,11 @@ def form_campaigns(fs, policy, detectors: list[Detector], measurements, pattern,
     agg = fs.accounts.set_index("account_id")
     # A platform's traffic is many people's: it is judged on its own and per
     # end user, never pooled or lifted as one actor.
+    # (Its requests that carry a `user`: one that leaves it off most of its
+    # requests does not come back through the others.)
+    with_user = fs.end_users.groupby("account_id")["n_requests"].sum().reindex(agg.index, fill_value=0)
     platforms = set(agg.index[(agg["n_end_users"] >= PLATFORM_MIN_END_USERS)
-                              & (agg["n_requests"] >= PLATFORM_MIN_REQUESTS_PER_END_USER * agg["n_end_users"])])
+                              & (with_user >= PLATFORM_MIN_REQUESTS_PER_END_USER * agg["n_end_users"])])
     # What each account sends of a script (a member whose traffic is a
     # campaign's script sends no line or system prompt of its own).
     texts = _Texts.of(fs, ag.common)
