@@ -69,29 +69,6 @@ def test_reasoning_harvest_vs_one_benchmark_run(tmp_path):
     assert acc["casual"].verdict == "benign"
 
 
-def test_many_requests_that_fall_in_no_domain_do_not_roam(tmp_path):
-    """Breadth is unknown while an account has sent too few requests to show
-    it, and then counts as neutral. A benchmark of word problems, run on
-    two days, sends a thousand reasoning requests of which two fall in
-    listed domains: that account does not roam, and is not a harvest."""
-    t = Traffic(8)
-    for day in range(2):
-        start = T0 + dt.timedelta(days=day, hours=9)
-        for i in range(500):
-            # (two of them touch a listed domain each: an equation, a court)
-            extra = {3: " Write it as an equation.", 4: " Her aunt works in a court."}.get(i, "") if day == 0 else ""
-            t.chat("word-problems", f"Problem {i}: Natalia sold clips to {i + 3} of her friends and then half as many "
-                   f"the next day. How many did she sell?{extra} Let's think step by step.", content=LONG_ANSWER,
-                   ts=start + dt.timedelta(seconds=30 * i))
-    for i in range(120):
-        t.chat("harvester", t.rng.choice(PHRASES).format(f"{DOMAIN_TOPICS[i % len(DOMAIN_TOPICS)]} case {i}"),
-               content=LONG_ANSWER)
-    acc, _ = scan(tmp_path, t)
-    assert acc["word-problems"].verdict == "benign"
-    assert strength(acc["word-problems"], "reasoning-harvest") < 0.2
-    assert acc["harvester"].verdict == "malicious"
-
-
 def test_capability_sweep_vs_support_bot(tmp_path):
     t = Traffic(2)
     templates = ["Give a comprehensive expert overview of {} including key facts.",

@@ -59,8 +59,7 @@ class CapabilitySweep(Detector):
             breadth = int(sum(row[c] > 0 for c in doms))
             mean = mean_output(row["sum_completion_tokens"], row["n_completion_known"])
             pattern = (self.curve(share, p["templated_share_midpoint"], p["templated_share_scale"])
-                       * breadth_term(self.curve, breadth, row["n_domain_tagged"], p["breadth_midpoint"], p["breadth_scale"],
-                                      row["n_chat"])
+                       * breadth_term(self.curve, breadth, row["n_domain_tagged"], p["breadth_midpoint"], p["breadth_scale"])
                        * output_term(self.curve, mean, out_mid, out_scale, p["output_weight"]))
             s = pattern * self.curve(row["n_chat"], p["volume_midpoint"], p["volume_scale"])
             examples = tpl.examples(features.members(subject))

@@ -8,7 +8,7 @@ from antidistill.detect.base import Detector, Scored, Signal, own_params, regist
 from antidistill.features.pipeline import _ident
 
 
-def breadth_term(curve, breadth: int, n: float, midpoint: float, scale: float, sent: float | None = None) -> float:
+def breadth_term(curve, breadth: int, n: float, midpoint: float, scale: float) -> float:
     """Breadth of domains, judged against what ``n`` requests could cover.
 
     ``n`` counts the requests the domain taxonomy recognised at all: a request
@@ -16,24 +16,15 @@ def breadth_term(curve, breadth: int, n: float, midpoint: float, scale: float, s
     about breadth either way. An account with three recognised requests can
     touch at most three domains; if it touched three, it roams as much as it
     could. Below that many requests breadth is not yet known, so it counts as
-    neutral (0.5) at worst, unless the account sent (``sent``) at least
-    ``UNKNOWN_BREADTH_SENT`` times that many requests of the kind judged: so
-    many requests of which hardly any falls in a listed domain do not roam
-    over them (a benchmark of word problems, one product's questions).
+    neutral (0.5) at worst. (That holds however many requests the account
+    sent: the domain lists cover a few languages, and a harvest in another
+    one is recognised by none of them. Judging many unrecognised requests as
+    narrow was tried in session 14 and left out: see BENCHMARKS.md.)
     """
     reachable = midpoint + 1.5
-    if n < reachable and sent is not None and sent >= UNKNOWN_BREADTH_SENT * reachable:
-        # Enough requests to have roamed, and few in any listed domain: the
-        # domains touched are all there is (not scaled up as for a small
-        # account that could not have touched more).
-        return curve(breadth, midpoint, scale)
     effective = breadth * reachable / min(max(n, 1.0), reachable)
     strength = curve(effective, midpoint, scale)
     return max(strength, 0.5) if n < reachable else strength
-
-
-#: See breadth_term.
-UNKNOWN_BREADTH_SENT = 4
 
 
 def mean_output(completion_tokens: float, n_known: float) -> float | None:
@@ -170,7 +161,7 @@ class ReasoningHarvest(Detector):
             breadth = int(sum(row[c] > 0 for c in dom))
             mean = mean_output(row["completion_tokens"], row["n_completion_known"])
             pattern = (self.curve(share, p["share_midpoint"], p["share_scale"])
-                       * breadth_term(self.curve, breadth, row["n_tagged"], p["breadth_midpoint"], p["breadth_scale"], n)
+                       * breadth_term(self.curve, breadth, row["n_tagged"], p["breadth_midpoint"], p["breadth_scale"])
                        * output_term(self.curve, mean, out_mid, out_scale, p["output_weight"]))
             s = self.curve(n, p["volume_midpoint"], p["volume_scale"]) * pattern
             if row["active_hours"] < p["min_active_hours"]:
@@ -222,8 +213,7 @@ class PreferenceHarvest(Detector):
             share = n / max(row["n_chat"], 1)
             breadth = int(sum(row[c] > 0 for c in dom))
             pattern = (self.curve(share, p["share_midpoint"], p["share_scale"])
-                       * breadth_term(self.curve, breadth, row["n_tagged"], p["breadth_midpoint"], p["breadth_scale"],
-                                      row["n_chat"]))
+                       * breadth_term(self.curve, breadth, row["n_tagged"], p["breadth_midpoint"], p["breadth_scale"]))
             s = self.curve(n, p["volume_midpoint"], p["volume_scale"]) * pattern
             ev = self.examples(features, subject, self.rule, features.members(subject))
             out[subject] = Scored(s, [Signal("grading_requests", int(n), ev), Signal("grading_share", share),
