@@ -52,14 +52,23 @@ SUMMARY = ("precision", "recall", "benign_fpr", "campaigns_caught", "adjusted_ra
 
 
 def strip_log(src: Path, dst: Path, fields: tuple[str, ...]) -> int:
-    """Write ``src``'s lines to ``dst`` without ``fields``; the number of lines."""
+    """Write ``src``'s lines to ``dst`` without ``fields``; the number of lines.
+
+    A line that is not a JSON object is written as it is: the scan
+    quarantines it, as it would in the log as written."""
     n = 0
     with igzip.open(src, "rb") as inp, igzip.open(dst, "wb", compresslevel=1) as out:
         for line in inp:
-            event = orjson.loads(line)
-            for name in fields:
-                event.pop(name, None)
-            out.write(orjson.dumps(event) + b"\n")
+            try:
+                event = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                event = None
+            if isinstance(event, dict):
+                for name in fields:
+                    event.pop(name, None)
+                out.write(orjson.dumps(event) + b"\n")
+            else:
+                out.write(line if line.endswith(b"\n") else line + b"\n")
             n += 1
     return n
 
