@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from antidistill.detect.base import Detector, Scored, Signal, own_params, register
-from antidistill.detect.text_rules import breadth_term, mean_output, output_length, output_signals, output_term
+from antidistill.detect.text_rules import (
+    ReasoningHarvest, breadth_term, mean_output, output_length, output_signals, output_term,
+)
 from antidistill.features.templates import mine_templates, shared_instructions
 
 
@@ -50,7 +52,7 @@ class CapabilitySweep(Detector):
         p = self.params
         doms = [c for c in m.columns if c.startswith("dom_")]
         tpl = features.templates
-        out_mid, out_scale, typical = output_length(features, p)
+        out_mid, out_scale, typical = output_length(features, p, ReasoningHarvest.rule)
         out = {}
         for subject, row in zip(m.index, m.to_dict("records"), strict=True):
             if row["n_templated"] <= 0:

@@ -64,7 +64,7 @@ def typical_output(features, rule: str) -> float | None:
     key = f"typical_output:{rule}"
     if key not in derived:
         a = features.accounts
-        column = f"n_rule_{_ident(rule)}"
+        column = rule_column(rule)
         value = None
         if len(a) and {"n_completion_known", column} <= set(a.columns):
             known = a[(a["n_completion_known"] >= TYPICAL_MIN_KNOWN)
@@ -75,8 +75,9 @@ def typical_output(features, rule: str) -> float | None:
     return derived[key]
 
 
-def output_length(features, params: dict, rule: str = "reasoning-elicitation") -> tuple[float, float, float]:
-    """(midpoint, scale, typical) of the output term, in completion tokens.
+def output_length(features, params: dict, rule: str) -> tuple[float, float, float]:
+    """(midpoint, scale, typical) of the output term, in completion tokens
+    (``rule``: the reasoning rule, see :func:`typical_output`).
 
     The policy gives the midpoint and scale as multiples of the log's
     typical answer length (:func:`typical_output`), because what counts as
@@ -110,6 +111,11 @@ def output_signals(mean: float | None, typical: float) -> list[Signal]:
     return [Signal("mean_completion_tokens", mean), Signal("typical_completion_tokens", typical)]
 
 
+def rule_column(rule: str) -> str:
+    """The account aggregate counting requests that match ``rule``."""
+    return f"n_rule_{_ident(rule)}"
+
+
 def _domain_cols(columns: pd.Index, suffix: str = "") -> list[str]:
     return [c for c in columns if c.startswith("dom_") and c.endswith(suffix) and (suffix or not c.endswith("_reasoning"))]
 
@@ -138,10 +144,10 @@ class ReasoningHarvest(Detector):
     def measure(self, features):
         a = features.accounts.set_index("account_id")
         cols = _domain_cols(a.columns, "_reasoning")
-        m = a[["n_chat", f"n_rule_{self.rule.replace('-', '_')}", "n_domain_tagged_reasoning", "active_hours",
+        m = a[["n_chat", rule_column(self.rule), "n_domain_tagged_reasoning", "active_hours",
                "sum_completion_tokens", "n_completion_known", *cols]].copy()
         m.columns = ["n_chat", "n_reasoning", "n_tagged", "active_hours", "completion_tokens", "n_completion_known", *cols]
-        in_prompt = f"n_rule_{self.prompt_rule.replace('-', '_')}"
+        in_prompt = rule_column(self.prompt_rule)
         if in_prompt in a.columns:
             # Matches only the system prompt explains count for less.
             system_only = m["n_reasoning"] - a[in_prompt]
@@ -198,7 +204,7 @@ class PreferenceHarvest(Detector):
     def measure(self, features):
         a = features.accounts.set_index("account_id")
         cols = _domain_cols(a.columns)
-        m = a[["n_chat", "n_rule_preference_grading", "n_domain_tagged", *cols]].copy()
+        m = a[["n_chat", rule_column(self.rule), "n_domain_tagged", *cols]].copy()
         m.columns = ["n_chat", "n_grading", "n_tagged", *cols]
         return m
 
@@ -241,7 +247,7 @@ class PromptExtraction(Detector):
 
     def measure(self, features):
         a = features.accounts.set_index("account_id")
-        return pd.DataFrame({"n_prompt_extraction": a["n_rule_prompt_extraction"], "n_chat": a["n_chat"]})
+        return pd.DataFrame({"n_prompt_extraction": a[rule_column(self.rule)], "n_chat": a["n_chat"]})
 
     def score(self, m, features):
         p = self.params

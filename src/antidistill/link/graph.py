@@ -520,18 +520,15 @@ def merge_same_script(groups: list[set[str]], lines: list[set[str]], scope: set[
     # groups that have a common line in common can be alike at all.
     common_in: dict[int, set[int]] = defaultdict(set)
 
+    def common(i: int) -> list[int]:
+        return [k for k, c in counts[i].items() if c / len(groups[i]) >= SCRIPT_LINE_SHARE]
+
     def note_common(i: int) -> None:
-        for k, c in counts[i].items():
-            if c / len(groups[i]) >= SCRIPT_LINE_SHARE:
-                common_in[k].add(i)
+        for k in common(i):
+            common_in[k].add(i)
 
     def partners(i: int) -> set[int]:
-        found = set()
-        for k, c in counts[i].items():
-            if c / len(groups[i]) >= SCRIPT_LINE_SHARE:
-                found |= common_in[k]
-        found.discard(i)
-        return found
+        return set().union(*(common_in[k] for k in common(i))) - {i}
 
     def like(i: int, j: int) -> float | None:
         return _script_likeness(counts[i], counts[j], len(groups[i]), len(groups[j]), is_piece[i], is_piece[j], users)
@@ -553,17 +550,14 @@ def merge_same_script(groups: list[set[str]], lines: list[set[str]], scope: set[
         _, i, j, vi, vj = heapq.heappop(heap)
         if not (alive[i] and alive[j]) or version[i] != vi or version[j] != vj:
             continue
-        for k, c in counts[i].items():
-            if c / len(groups[i]) >= SCRIPT_LINE_SHARE:
-                common_in[k].discard(i)
-        for k, c in counts[j].items():
-            if c / len(groups[j]) >= SCRIPT_LINE_SHARE:
-                common_in[k].discard(j)
-        if groups[i] & groups[j]:  # (groups that share members: count those once)
-            groups[i] |= groups[j]
+        for g in (i, j):
+            for k in common(g):
+                common_in[k].discard(g)
+        shared_members = groups[i] & groups[j]
+        groups[i] |= groups[j]
+        if shared_members:  # (count those once)
             counts[i] = _line_counts(groups[i], lines_of)
         else:
-            groups[i] |= groups[j]
             counts[i].update(counts[j])
         is_piece[i] = is_piece[i] and is_piece[j]
         alive[j], version[i] = False, version[i] + 1
