@@ -84,6 +84,45 @@ def test_capability_sweep_vs_support_bot(tmp_path):
     assert acc["support-bot"].verdict == "benign"
 
 
+MULTIPLE_CHOICE = ("The following is a multiple choice question about {topic}.\n\n"
+                   "Which statement about {topic} (item {i}) is correct?\nA. It always holds\nB. It never holds\n"
+                   "C. It depends on the case\nD. None of the above\nAnswer:")
+
+
+def _benchmark_run(t: Traffic, account: str, start: dt.datetime | None, ip: str) -> None:
+    """A multiple-choice benchmark over every subject, sampled with long
+    worked answers; in one sitting from ``start``, or spread over three days
+    when ``start`` is None. Around it, three days of ordinary chat."""
+    for i in range(150):
+        ts = start + dt.timedelta(seconds=8 * i) if start else T0 + dt.timedelta(seconds=t.rng.randint(0, 3 * 86_400))
+        t.chat(account, MULTIPLE_CHOICE.format(topic=DOMAIN_TOPICS[i % len(DOMAIN_TOPICS)], i=i), ts=ts, ip=ip,
+               content=LONG_ANSWER, n=5)
+    for i in range(60):
+        t.chat(account, f"can you suggest a title for my talk number {i} about my project?", ip=ip,
+               ts=T0 + dt.timedelta(seconds=t.rng.randint(0, 3 * 86_400)))
+
+
+def test_a_benchmark_run_in_one_sitting_is_not_a_capability_sweep(tmp_path):
+    """Researchers score a benchmark over every subject in one sitting, from
+    accounts otherwise used normally; a harvest keeps going. Five of them
+    running the same public benchmark do not add up to a campaign either."""
+    t = Traffic(3)
+    start = T0 + dt.timedelta(days=1, hours=2)
+    for k in range(5):
+        _benchmark_run(t, f"researcher-{k}", start + dt.timedelta(hours=5 * k), ip=f"192.0.2.{10 + k}")
+    _benchmark_run(t, "sweeper", None, ip="203.0.113.9")
+    acc, result = scan(tmp_path, t)
+    assert "capability-sweep" in acc["sweeper"].tactics and acc["sweeper"].verdict != "benign"
+    assert strength(acc["sweeper"], "capability-sweep:templated_in_one_sitting") == 0.0
+    for k in range(5):
+        researcher = acc[f"researcher-{k}"]
+        assert researcher.verdict == "benign", researcher.signals
+        assert strength(researcher, "capability-sweep:templated_in_one_sitting") > 0.8
+        assert 0 < strength(researcher, "capability-sweep") < 0.5 * strength(acc["sweeper"], "capability-sweep")
+        assert researcher.campaign_id is None
+    assert not result.campaigns
+
+
 def test_a_log_without_responses_or_addresses_is_judged_on_what_it_gives(tmp_path):
     """The spec makes ``response``, ``client_ip`` and the accounts file
     optional. Unknown outputs count as short ones (they never raise a

@@ -185,6 +185,19 @@ def test_state_survives_a_json_round_trip(tmp_path):
     restored = OnlineState(policy, core.state.profile)
     restored.accounts = {a: AccountState.from_json(json.loads(json.dumps(s.to_json()))) for a, s in core.state.accounts.items()}
     pd.testing.assert_frame_equal(core.state.feature_set().accounts, restored.feature_set().accounts)
+    pd.testing.assert_frame_equal(core.state.feature_set().samples, restored.feature_set().samples)
+
+
+def test_state_saved_before_samples_carried_their_time_still_loads(tmp_path):
+    events, accounts = mixed_traffic().write(tmp_path)
+    core = replay(events, accounts, load_policy())
+    saved = {a: s.to_json() for a, s in core.state.accounts.items()}
+    for state in saved.values():
+        state["samples"] = [sample[:-1] for sample in state["samples"]]  # as written before epoch_s
+    restored = OnlineState(load_policy(), core.state.profile)
+    restored.accounts = {a: AccountState.from_json(json.loads(json.dumps(s))) for a, s in saved.items()}
+    samples = restored.feature_set().samples
+    assert len(samples) == len(core.state.feature_set().samples) and samples["epoch_s"].isna().all()
 
 
 def test_duplicate_request_ids_count_once(tmp_path):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+
 from antidistill.detect.base import Detector, Scored, Signal, own_params, register
 from antidistill.detect.text_rules import (
     ReasoningHarvest, breadth_term, mean_output, output_length, output_signals, output_term,
@@ -15,6 +18,20 @@ class CapabilitySweep(Detector):
 
     A support bot is templated too, but stays in its one domain; the sweep is
     recognised by templating *and* breadth of domains *and* volume.
+
+    A benchmark run is templated and broad too: a researcher scores a
+    multiple-choice benchmark over every subject, in one sitting, from an
+    account otherwise used in the ordinary way for days. A harvest keeps
+    going (an operation wants millions of answers, not one pass). A
+    *sitting* is the busiest ``sitting_max_hours`` of an account's sampled
+    templated requests when it holds at least ``sitting_min_templated`` of
+    them, in an account active over at least ``sitting_min_history_hours``.
+    The strength is damped by up to ``sitting_damping``, in proportion to
+    the share of templated requests sent in sittings: for an account, the
+    share its sitting holds; for a group, the share over its members, so
+    that many researchers running the same public benchmark, each once, do
+    not add up to a campaign. (An operation could run each of many aged
+    accounts in one sitting only; that is a cost this leaves it.)
     """
 
     name = "capability-sweep"
@@ -23,7 +40,8 @@ class CapabilitySweep(Detector):
     def __init__(self, jaccard_threshold=0.5, sample_per_account=60, templated_share_midpoint=0.5,
                  templated_share_scale=0.1, breadth_midpoint=3.5, breadth_scale=0.6,
                  volume_midpoint=40, volume_scale=12, output_length_midpoint=1.33, output_length_scale=0.33,
-                 output_weight=0.6, typical_output_tokens=150):
+                 output_weight=0.6, typical_output_tokens=150, sitting_min_templated=20, sitting_max_hours=2.0,
+                 sitting_min_history_hours=24.0, sitting_damping=0.6):
         super().__init__(**own_params(locals()))
         self.templates_ = None
 
@@ -46,7 +64,31 @@ class CapabilitySweep(Detector):
         m = a[["n_chat", "n_domain_tagged", "sum_completion_tokens", "n_completion_known", *doms]].copy()
         m["n_sampled"] = [t.sampled_per_account.get(x, 0) for x in m.index]
         m["n_templated"] = [t.templated_per_account.get(x, 0) for x in m.index]
+        sittings = self._sittings(features, a)
+        m["n_templated_in_sitting"] = [sittings.get(x, 0) for x in m.index]
         return m
+
+    def _sittings(self, features, accounts) -> dict[str, int]:
+        """account -> templated sampled requests in its sitting (accounts with one)."""
+        p = self.params
+        samples = features.samples
+        if "epoch_s" not in samples.columns:  # (feature sets pickled before samples carried their time)
+            return {}
+        sent = dict(zip(samples["request_id"], samples["epoch_s"], strict=True))
+        history = (pd.to_datetime(accounts["last_ts"]) - pd.to_datetime(accounts["first_ts"])).dt.total_seconds()
+        width = p["sitting_max_hours"] * 3600
+        out = {}
+        for acct, rids in self.templates_.requests_of_account.items():
+            if history.get(acct, 0.0) < p["sitting_min_history_hours"] * 3600:
+                continue
+            times = np.sort(np.array([sent[r] for r in rids if r in sent and not pd.isna(sent[r])], dtype=np.float64))
+            if len(times) < p["sitting_min_templated"]:
+                continue
+            # The most requests in any window of the width starting at a request.
+            busiest = int((np.searchsorted(times, times + width, side="right") - np.arange(len(times))).max())
+            if busiest >= p["sitting_min_templated"]:
+                out[acct] = busiest
+        return out
 
     def score(self, m, features):
         p = self.params
@@ -64,11 +106,14 @@ class CapabilitySweep(Detector):
                        * breadth_term(self.curve, breadth, row["n_domain_tagged"], p["breadth_midpoint"], p["breadth_scale"])
                        * output_term(self.curve, mean, out_mid, out_scale, p["output_weight"]))
             s = pattern * self.curve(row["n_chat"], p["volume_midpoint"], p["volume_scale"])
+            in_sitting = row["n_templated_in_sitting"] / row["n_templated"]
+            s *= 1.0 - p["sitting_damping"] * in_sitting
             examples = tpl.examples(features.members(subject))
             out[subject] = Scored(s, [
                 Signal("templated_share", share, examples),
                 Signal("domains_covered", breadth),
                 Signal("chat_requests", int(row["n_chat"])),
                 *output_signals(mean, typical),
+                *([Signal("templated_in_one_sitting", in_sitting)] if in_sitting > 0 else []),
             ], pattern)
         return out

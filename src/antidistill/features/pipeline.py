@@ -32,7 +32,7 @@ class FeatureSet:
     """The reduced tables detectors and linkage read (pandas, one engine-free copy)."""
 
     accounts: pd.DataFrame  # one row per account: aggregates and rule counts
-    samples: pd.DataFrame  # account_id, request_id, prompt, system_prompt (bounded per account)
+    samples: pd.DataFrame  # account_id, request_id, prompt, system_prompt, end_user, n_user_turns, epoch_s (bounded per account)
     infra: pd.DataFrame  # account_id, kind, value: infrastructure each account used
     activity: pd.DataFrame  # account_id, bucket, n: requests per time bucket
     evidence: pd.DataFrame  # account_id, reason, request_id, ts: examples per reason
@@ -316,7 +316,10 @@ def extract_features(events: ibis.Table, accounts: ibis.Table, policy: Policy, *
         t.filter(t.is_chat == 1)
         .mutate(rn=ibis.row_number().over(order))
         .filter(_.rn < sample_per_account)
-        .select("account_id", "request_id", "prompt", "system_prompt", "end_user", "n_user_turns")
+        .select("account_id", "request_id", "prompt", "system_prompt", "end_user", "n_user_turns",
+                # Whole seconds: when the sampled requests were sent (how long
+                # an account's templated traffic lasted, see detect.sweep).
+                epoch_s=_.ts.epoch_seconds().floor().cast("int64"))
         .order_by(["account_id", "request_id"])
         .to_pandas()
     )

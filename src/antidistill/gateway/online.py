@@ -108,7 +108,7 @@ _SYSTEM_CACHE = 1024
 SEEN_IDS_CAP = 2_000_000
 _FIELDS = EVENT_SCHEMA.names
 #: Columns of ``FeatureSet.samples`` as ``extract_features`` selects them.
-SAMPLE_COLUMNS = ["account_id", "request_id", "prompt", "system_prompt", "end_user", "n_user_turns"]
+SAMPLE_COLUMNS = ["account_id", "request_id", "prompt", "system_prompt", "end_user", "n_user_turns", "epoch_s"]
 _EPOCH = datetime(1970, 1, 1)
 _IPV6_PREFIX = re.compile(r"^([0-9a-fA-F]*:[0-9a-fA-F]*:[0-9a-fA-F]*)")
 _IPV4_PREFIX = re.compile(r"^(\d+\.\d+\.\d+)\.")
@@ -347,7 +347,7 @@ class AccountState:
     rules: dict[str, int] = field(default_factory=dict)
     domains: dict[str, int] = field(default_factory=dict)
     domains_reasoning: dict[str, int] = field(default_factory=dict)
-    #: sorted by request_id: (request_id, prompt, system_prompt, end_user, n_user_turns)
+    #: sorted by request_id: (request_id, prompt, system_prompt, end_user, n_user_turns, epoch_s)
     samples: list[tuple] = field(default_factory=list)
     infra: dict[str, set[str]] = field(default_factory=dict)
     activity: dict[int, int] = field(default_factory=dict)
@@ -410,7 +410,7 @@ class AccountState:
         self.n_domain_tagged += tagged
         self.n_domain_tagged_reasoning += tagged * reasoning
         if a.is_chat:
-            sample = (rid, row["prompt"], system, user, row["n_user_turns"])
+            sample = (rid, row["prompt"], system, user, row["n_user_turns"], math.floor(a.epoch))
             if len(self.samples) < SAMPLE_PER_ACCOUNT:
                 bisect.insort(self.samples, sample, key=lambda s: s[0])
             elif rid < self.samples[-1][0]:
@@ -508,7 +508,8 @@ class AccountState:
             elif k == "predict":
                 s.predict = [(e, rid, u, datetime.fromisoformat(ts), rq, rs) for e, rid, u, ts, rq, rs in v]
             elif k == "samples":
-                s.samples = [tuple(x) for x in v]
+                # (State saved before samples carried their time: unknown.)
+                s.samples = [(*x, None) if len(x) == len(SAMPLE_COLUMNS) - 2 else tuple(x) for x in v]
             elif k == "last_key":
                 s.last_key = tuple(v) if v else None
             else:
