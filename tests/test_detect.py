@@ -89,12 +89,16 @@ MULTIPLE_CHOICE = ("The following is a multiple choice question about {topic}.\n
                    "C. It depends on the case\nD. None of the above\nAnswer:")
 
 
-def _benchmark_run(t: Traffic, account: str, start: dt.datetime | None, ip: str) -> None:
+def _benchmark_run(t: Traffic, account: str, start: dt.datetime | None, ip: str, sittings: int = 1) -> None:
     """A multiple-choice benchmark over every subject, sampled with long
-    worked answers; in one sitting from ``start``, or spread over three days
-    when ``start`` is None. Around it, three days of ordinary chat."""
+    worked answers: in ``sittings`` bursts a day apart from ``start``, or
+    spread over three days when ``start`` is None. Around it, three days of
+    ordinary chat."""
     for i in range(150):
-        ts = start + dt.timedelta(seconds=8 * i) if start else T0 + dt.timedelta(seconds=t.rng.randint(0, 3 * 86_400))
+        if start:
+            ts = start + dt.timedelta(days=i % sittings, seconds=8 * i)
+        else:
+            ts = T0 + dt.timedelta(seconds=t.rng.randint(0, 3 * 86_400))
         t.chat(account, MULTIPLE_CHOICE.format(topic=DOMAIN_TOPICS[i % len(DOMAIN_TOPICS)], i=i), ts=ts, ip=ip,
                content=LONG_ANSWER, n=5)
     for i in range(60):
@@ -111,16 +115,19 @@ def test_a_benchmark_run_in_one_sitting_is_not_a_capability_sweep(tmp_path):
     for k in range(5):
         _benchmark_run(t, f"researcher-{k}", start + dt.timedelta(hours=5 * k), ip=f"192.0.2.{10 + k}")
     _benchmark_run(t, "sweeper", None, ip="203.0.113.9")
+    # A harvest that works in bursts comes back for more: not one sitting.
+    _benchmark_run(t, "burst-sweeper", T0 + dt.timedelta(hours=1), ip="203.0.113.77", sittings=3)
     acc, result = scan(tmp_path, t)
-    assert "capability-sweep" in acc["sweeper"].tactics and acc["sweeper"].verdict != "benign"
-    assert strength(acc["sweeper"], "capability-sweep:templated_in_one_sitting") == 0.0
+    for sweeper in ("sweeper", "burst-sweeper"):
+        assert "capability-sweep" in acc[sweeper].tactics and acc[sweeper].verdict != "benign"
+        assert strength(acc[sweeper], "capability-sweep:templated_in_one_sitting") == 0.0
     for k in range(5):
         researcher = acc[f"researcher-{k}"]
         assert researcher.verdict == "benign", researcher.signals
         assert strength(researcher, "capability-sweep:templated_in_one_sitting") > 0.8
         assert 0 < strength(researcher, "capability-sweep") < 0.5 * strength(acc["sweeper"], "capability-sweep")
         assert researcher.campaign_id is None
-    assert not result.campaigns
+    assert not any(a.startswith("researcher") for c in result.campaigns for a in c.account_ids)
 
 
 def test_a_log_without_responses_or_addresses_is_judged_on_what_it_gives(tmp_path):

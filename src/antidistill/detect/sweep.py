@@ -22,16 +22,17 @@ class CapabilitySweep(Detector):
     A benchmark run is templated and broad too: a researcher scores a
     multiple-choice benchmark over every subject, in one sitting, from an
     account otherwise used in the ordinary way for days. A harvest keeps
-    going (an operation wants millions of answers, not one pass). A
-    *sitting* is the busiest ``sitting_max_hours`` of an account's sampled
-    templated requests when it holds at least ``sitting_min_templated`` of
-    them, in an account active over at least ``sitting_min_history_hours``.
-    The strength is damped by up to ``sitting_damping``, in proportion to
-    the share of templated requests sent in sittings: for an account, the
-    share its sitting holds; for a group, the share over its members, so
-    that many researchers running the same public benchmark, each once, do
-    not add up to a campaign. (An operation could run each of many aged
-    accounts in one sitting only; that is a cost this leaves it.)
+    going (an operation wants millions of answers, not one pass; one that
+    works in bursts comes back for more). An account's templated traffic
+    is *one sitting* when the busiest ``sitting_max_hours`` of its sampled
+    templated requests hold at least ``sitting_min_templated`` of them and
+    at least ``sitting_min_share`` of them all, and the account is active
+    over at least ``sitting_min_history_hours``. Its strength is damped by
+    ``sitting_damping``; a group's by that times the share of its templated
+    requests sent by such members, so that many researchers running the
+    same public benchmark, each once, do not add up to a campaign. (An
+    operation could run each of many aged accounts in one sitting only;
+    that is a cost this leaves it.)
     """
 
     name = "capability-sweep"
@@ -40,8 +41,8 @@ class CapabilitySweep(Detector):
     def __init__(self, jaccard_threshold=0.5, sample_per_account=60, templated_share_midpoint=0.5,
                  templated_share_scale=0.1, breadth_midpoint=3.5, breadth_scale=0.6,
                  volume_midpoint=40, volume_scale=12, output_length_midpoint=1.33, output_length_scale=0.33,
-                 output_weight=0.6, typical_output_tokens=150, sitting_min_templated=20, sitting_max_hours=2.0,
-                 sitting_min_history_hours=24.0, sitting_damping=0.6):
+                 output_weight=0.6, typical_output_tokens=150, sitting_min_templated=20, sitting_min_share=0.8,
+                 sitting_max_hours=2.0, sitting_min_history_hours=24.0, sitting_damping=0.6):
         super().__init__(**own_params(locals()))
         self.templates_ = None
 
@@ -65,19 +66,19 @@ class CapabilitySweep(Detector):
         m["n_sampled"] = [t.sampled_per_account.get(x, 0) for x in m.index]
         m["n_templated"] = [t.templated_per_account.get(x, 0) for x in m.index]
         sittings = self._sittings(features, a)
-        m["n_templated_in_sitting"] = [sittings.get(x, 0) for x in m.index]
+        m["n_templated_in_sitting"] = [m.at[x, "n_templated"] if x in sittings else 0 for x in m.index]
         return m
 
-    def _sittings(self, features, accounts) -> dict[str, int]:
-        """account -> templated sampled requests in its sitting (accounts with one)."""
+    def _sittings(self, features, accounts) -> set[str]:
+        """Accounts whose templated traffic is one sitting in a longer history."""
         p = self.params
         samples = features.samples
         if "epoch_s" not in samples.columns:  # (feature sets pickled before samples carried their time)
-            return {}
+            return set()
         sent = dict(zip(samples["request_id"], samples["epoch_s"], strict=True))
         history = (pd.to_datetime(accounts["last_ts"]) - pd.to_datetime(accounts["first_ts"])).dt.total_seconds()
         width = p["sitting_max_hours"] * 3600
-        out = {}
+        out = set()
         for acct, rids in self.templates_.requests_of_account.items():
             if history.get(acct, 0.0) < p["sitting_min_history_hours"] * 3600:
                 continue
@@ -86,8 +87,8 @@ class CapabilitySweep(Detector):
                 continue
             # The most requests in any window of the width starting at a request.
             busiest = int((np.searchsorted(times, times + width, side="right") - np.arange(len(times))).max())
-            if busiest >= p["sitting_min_templated"]:
-                out[acct] = busiest
+            if busiest >= max(p["sitting_min_templated"], p["sitting_min_share"] * len(times)):
+                out.add(acct)
         return out
 
     def score(self, m, features):
