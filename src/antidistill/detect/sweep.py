@@ -65,8 +65,7 @@ class CapabilitySweep(Detector):
         m = a[["n_chat", "n_domain_tagged", "sum_completion_tokens", "n_completion_known", *doms]].copy()
         m["n_sampled"] = [t.sampled_per_account.get(x, 0) for x in m.index]
         m["n_templated"] = [t.templated_per_account.get(x, 0) for x in m.index]
-        sittings = self._sittings(features, a)
-        m["n_templated_in_sitting"] = [m.at[x, "n_templated"] if x in sittings else 0 for x in m.index]
+        m["n_templated_in_sitting"] = m["n_templated"].where(m.index.isin(self._sittings(features, a)), 0)
         return m
 
     def _sittings(self, features, accounts) -> set[str]:
